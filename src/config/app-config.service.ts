@@ -1,0 +1,63 @@
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import * as path from 'node:path';
+
+import { EnvironmentVariables } from './environment';
+
+/** Typed, validated settings. */
+@Injectable()
+export class AppConfigService {
+  constructor(private readonly config: ConfigService<EnvironmentVariables, true>) {}
+
+  get port(): number {
+    return this.config.get('PORT', { infer: true });
+  }
+
+  get redisUrl(): string {
+    return this.config.get('REDIS_URL', { infer: true });
+  }
+
+  get databaseUrl(): string {
+    return this.config.get('DATABASE_URL', { infer: true });
+  }
+
+  get databaseSchema(): string {
+    return this.config.get('DATABASE_SCHEMA', { infer: true });
+  }
+
+  get modelPath(): string {
+    return path.resolve(this.config.get('MODEL_PATH', { infer: true }));
+  }
+
+  get queuePrefix(): string {
+    return this.config.get('QUEUE_PREFIX', { infer: true });
+  }
+
+  get workerConcurrency(): number {
+    return this.config.get('WORKER_CONCURRENCY', { infer: true });
+  }
+
+  get reconcileIntervalMs(): number {
+    return this.config.get('RECONCILE_INTERVAL_SECONDS', { infer: true }) * 1000;
+  }
+
+  get uploadLimits(): UploadLimits {
+    return {
+      maxFiles: this.config.get('MAX_FILES_PER_REQUEST', { infer: true }),
+      maxFileBytes: this.config.get('MAX_FILE_BYTES', { infer: true }),
+      maxRequestBytes: this.config.get('MAX_REQUEST_BYTES', { infer: true }),
+      maxPixels: this.config.get('MAX_IMAGE_PIXELS', { infer: true }),
+    };
+  }
+
+  get uncertainBelow(): number {
+    return this.config.get('UNCERTAIN_BELOW', { infer: true });
+  }
+}
+
+export interface UploadLimits {
+  maxFiles: number;
+  maxFileBytes: number;
+  maxRequestBytes: number;
+  maxPixels: number;
+}

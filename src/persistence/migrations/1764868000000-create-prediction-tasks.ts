@@ -1,0 +1,51 @@
+import { MigrationInterface, QueryRunner } from 'typeorm';
+
+export class CreatePredictionTasks1764868000000 implements MigrationInterface {
+  name = 'CreatePredictionTasks1764868000000';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`
+      CREATE TABLE "prediction_tasks" (
+        "id" uuid PRIMARY KEY,
+        "status" varchar(16) NOT NULL,
+        "image_count" int NOT NULL,
+        "error_message" text,
+        "attempts" int NOT NULL DEFAULT 0,
+        "model_version" varchar(128),
+        "timings" jsonb,
+        "created_at" timestamptz NOT NULL DEFAULT now(),
+        "started_at" timestamptz,
+        "finished_at" timestamptz
+      )`);
+    // The reconciler looks for unfinished tasks; history lists newest first.
+    await queryRunner.query(
+      `CREATE INDEX "prediction_tasks_unfinished" ON "prediction_tasks" ("created_at")
+       WHERE "status" IN ('queued', 'active')`,
+    );
+    await queryRunner.query(
+      `CREATE INDEX "prediction_tasks_created_at" ON "prediction_tasks" ("created_at" DESC)`,
+    );
+    await queryRunner.query(`
+      CREATE TABLE "prediction_task_images" (
+        "task_id" uuid NOT NULL REFERENCES "prediction_tasks" ("id") ON DELETE CASCADE,
+        "position" int NOT NULL,
+        "filename" varchar(255) NOT NULL,
+        "format" varchar(8) NOT NULL,
+        "byte_size" int NOT NULL,
+        "width" int,
+        "height" int,
+        "bytes" bytea,
+        "digit" smallint,
+        "confidence" real,
+        "probabilities" real[],
+        "error_code" varchar(32),
+        "error_message" text,
+        PRIMARY KEY ("task_id", "position")
+      )`);
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`DROP TABLE "prediction_task_images"`);
+    await queryRunner.query(`DROP TABLE "prediction_tasks"`);
+  }
+}

@@ -1,0 +1,54 @@
+import { Column, Entity, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+
+import { PredictionTask } from './prediction-task.entity';
+
+/** One uploaded image of a task, its bytes until processed, and what was read from it. */
+@Entity({ name: 'prediction_task_images' })
+export class PredictionTaskImage {
+  @PrimaryColumn({ name: 'task_id', type: 'uuid' })
+  taskId!: string;
+
+  /** Zero-based position in the upload, which is the order of the result. */
+  @PrimaryColumn({ type: 'int' })
+  position!: number;
+
+  @ManyToOne(() => PredictionTask, (task) => task.images, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'task_id' })
+  task?: PredictionTask;
+
+  /** The client's file name, for display only: never used as a path. */
+  @Column({ type: 'varchar', length: 255 })
+  filename!: string;
+
+  /** Format read from the bytes at upload (png, jpeg, webp, gif, bmp, tiff). */
+  @Column({ type: 'varchar', length: 8 })
+  format!: string;
+
+  @Column({ name: 'byte_size', type: 'int' })
+  byteSize!: number;
+
+  @Column({ type: 'int', nullable: true })
+  width!: number | null;
+
+  @Column({ type: 'int', nullable: true })
+  height!: number | null;
+
+  /** The upload itself; cleared once the task is finished. */
+  @Column({ type: 'bytea', nullable: true, select: false })
+  bytes!: Buffer | null;
+
+  @Column({ type: 'smallint', nullable: true })
+  digit!: number | null;
+
+  @Column({ type: 'real', nullable: true })
+  confidence!: number | null;
+
+  @Column({ type: 'real', array: true, nullable: true })
+  probabilities!: number[] | null;
+
+  @Column({ name: 'error_code', type: 'varchar', length: 32, nullable: true })
+  errorCode!: string | null;
+
+  @Column({ name: 'error_message', type: 'text', nullable: true })
+  errorMessage!: string | null;
+}

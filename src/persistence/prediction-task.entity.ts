@@ -1,0 +1,56 @@
+import { Column, CreateDateColumn, Entity, OneToMany, PrimaryColumn } from 'typeorm';
+
+import { PredictionTaskImage } from './prediction-task-image.entity';
+
+export enum PredictionTaskStatus {
+  Queued = 'queued',
+  Active = 'active',
+  Completed = 'completed',
+  Failed = 'failed',
+}
+
+/** Time spent on a task, in milliseconds. */
+export interface PredictionTaskTimings {
+  queue_wait_ms: number;
+  decode_ms: number;
+  inference_ms: number;
+  total_ms: number;
+}
+
+/** One upload of one or more images; the record of truth for its outcome. */
+@Entity({ name: 'prediction_tasks' })
+export class PredictionTask {
+  @PrimaryColumn('uuid')
+  id!: string;
+
+  @Column({ type: 'varchar', length: 16 })
+  status!: PredictionTaskStatus;
+
+  @Column({ name: 'image_count', type: 'int' })
+  imageCount!: number;
+
+  /** Why the whole task failed; per-image problems live on the images. */
+  @Column({ name: 'error_message', type: 'text', nullable: true })
+  errorMessage!: string | null;
+
+  @Column({ name: 'attempts', type: 'int', default: 0 })
+  attempts!: number;
+
+  @Column({ name: 'model_version', type: 'varchar', length: 128, nullable: true })
+  modelVersion!: string | null;
+
+  @Column({ type: 'jsonb', nullable: true })
+  timings!: PredictionTaskTimings | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @Column({ name: 'started_at', type: 'timestamptz', nullable: true })
+  startedAt!: Date | null;
+
+  @Column({ name: 'finished_at', type: 'timestamptz', nullable: true })
+  finishedAt!: Date | null;
+
+  @OneToMany(() => PredictionTaskImage, (image) => image.task)
+  images?: PredictionTaskImage[];
+}
