@@ -1,0 +1,47 @@
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+
+import { createDigitReader, LoadedDigitReader } from '../../libs/digit-reading/create-digit-reader';
+import { DigitReading, DigitReadingTimings } from '../../libs/digit-reading/digit-reader';
+import { AppConfigService } from '../config/app-config.service';
+
+/** Holds the model, loaded once per process, and reads digits from image bytes. */
+@Injectable()
+export class DigitReadingService implements OnModuleInit {
+  private readonly logger = new Logger(DigitReadingService.name);
+  private loaded: LoadedDigitReader | undefined;
+
+  constructor(private readonly config: AppConfigService) {}
+
+  async onModuleInit(): Promise<void> {
+    const started = performance.now();
+    this.loaded = await createDigitReader({
+      modelDir: this.config.modelPath,
+      maxPixels: this.config.uploadLimits.maxPixels,
+    });
+    const elapsed = Math.round(performance.now() - started);
+    this.logger.log(
+      `Model ${this.loaded.modelVersion} loaded from ${this.config.modelPath} on TensorFlow.js backend ${this.loaded.backend} in ${elapsed} ms`,
+    );
+  }
+
+  get modelVersion(): string {
+    return this.reader.modelVersion;
+  }
+
+  get backend(): string {
+    return this.reader.backend;
+  }
+
+  read(images: Uint8Array[]): Promise<{ readings: DigitReading[]; timings: DigitReadingTimings }> {
+    return this.reader.reader.read(images);
+  }
+
+  private get reader(): LoadedDigitReader {
+    if (!this.loaded) {
+      throw new Error(
+        'The model is not loaded yet: DigitReadingService is used before module init',
+      );
+    }
+    return this.loaded;
+  }
+}

@@ -1,0 +1,46 @@
+import { ApiProperty } from '@nestjs/swagger';
+
+export class ImageErrorDto {
+  /** Machine-readable reason, such as corrupt-image or blank-image. */
+  @ApiProperty({ example: 'corrupt-image' })
+  code!: string;
+
+  /** What was wrong with this image. */
+  @ApiProperty({ example: 'scan.png is corrupt or truncated and cannot be decoded' })
+  message!: string;
+}
+
+/** What was read from one uploaded image. */
+export class ImagePredictionDto {
+  /** Zero-based position of the image in the upload. */
+  @ApiProperty({ type: 'integer', example: 0 })
+  index!: number;
+
+  /** The client's file name, for display. */
+  @ApiProperty({ example: 'seven.png' })
+  filename!: string;
+
+  /** The digit read, or null when the image could not be read or shows no digit. */
+  @ApiProperty({ type: 'integer', nullable: true, minimum: 0, maximum: 9, example: 7 })
+  digit!: number | null;
+
+  /** Probability of the predicted digit, from 0 to 1. */
+  @ApiProperty({ type: 'number', nullable: true, example: 0.998 })
+  confidence!: number | null;
+
+  /** True when the model is not confident enough to trust the digit. */
+  @ApiProperty({ example: false })
+  uncertain!: boolean;
+
+  /** Probability of each digit 0-9, in that order. */
+  @ApiProperty({
+    type: [Number],
+    nullable: true,
+    example: [0, 0, 0.001, 0, 0, 0, 0, 0.998, 0, 0.001],
+  })
+  probabilities!: number[] | null;
+
+  /** Why no digit was read, when none was. */
+  @ApiProperty({ type: ImageErrorDto, nullable: true })
+  error!: ImageErrorDto | null;
+}

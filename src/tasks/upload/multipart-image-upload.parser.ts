@@ -1,0 +1,197 @@
+import busboy from 'busboy';
+import type { Request } from 'express';
+
+import { UploadLimits } from '../../config/app-config.service';
+import { LensqError } from '../../common/lensq-error';
+
+export const IMAGES_FIELD = 'images';
+
+/** A file as received, before its bytes are checked. */
+export interface ReceivedFile {
+  index: number;
+  filename: string;
+  bytes: Buffer;
+}
+
+// Past this much extra body after a limit is hit, stop reading and close the connection.
+const DRAIN_ALLOWANCE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Reads a multipart upload into memory, enforcing the file-count, file-size and body-size
+ * limits while streaming. When a limit is hit it keeps draining the body (up to an
+ * allowance) so the client reads a 413 instead of a reset connection, with or without a
+ * Content-Length.
+ */
+export function parseImageUpload(req: Request, limits: UploadLimits): Promise<ReceivedFile[]> {
+  const contentType = req.headers['content-type'] ?? '';
+  if (!contentType.toLowerCase().startsWith('multipart/form-data')) {
+    return Promise.reject(
+      new LensqError(
+        'invalid-request',
+        `Expected a multipart/form-data body with the images in the field "${IMAGES_FIELD}", got Content-Type "${contentType || 'none'}"`,
+      ),
+    );
+  }
+  const declaredLength = Number(req.headers['content-length'] ?? NaN);
+  if (declaredLength > limits.maxRequestBytes) {
+    return drainThenReject(req, requestTooLarge(limits, declaredLength));
+  }
+
+  return new Promise<ReceivedFile[]>((resolve, reject) => {
+    const files: ReceivedFile[] = [];
+    const unexpectedFields = new Set<string>();
+    let failure: LensqError | null = null;
+    let receivedBytes = 0;
+    let settled = false;
+
+    const fail = (error: LensqError) => {
+      if (failure) return;
+      failure = error;
+      req.unpipe(parser);
+      parser.removeAllListeners();
+      drainThenReject(req, error).catch((drained: unknown) => finish(drained as LensqError));
+    };
+    const finish = (error: LensqError | null) => {
+      if (settled) return;
+      settled = true;
+      if (error) reject(error);
+      else resolve(files);
+    };
+
+    let parser: busboy.Busboy;
+    try {
+      parser = busboy({
+        headers: req.headers,
+        limits: { files: limits.maxFiles, fileSize: limits.maxFileBytes, fieldSize: 64 * 1024 },
+        defParamCharset: 'utf8',
+      });
+    } catch (error) {
+      reject(
+        new LensqError(
+          'invalid-request',
+          `Malformed multipart request: ${(error as Error).message}`,
+        ),
+      );
+      return;
+    }
+
+    req.on('data', (chunk: Buffer) => {
+      receivedBytes += chunk.length;
+      if (receivedBytes > limits.maxRequestBytes) fail(requestTooLarge(limits, receivedBytes));
+    });
+
+    parser.on('file', (field, stream, info) => {
+      const index = files.length + unexpectedFields.size;
+      const filename = sanitiseFilename(info.filename, index);
+      if (field !== IMAGES_FIELD) {
+        unexpectedFields.add(field);
+        stream.resume();
+        return;
+      }
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('limit', () =>
+        fail(
+          new LensqError(
+            'file-too-large',
+            `${filename} is larger than the limit of ${limits.maxFileBytes} bytes per file`,
+            [
+              {
+                file: filename,
+                index: files.length,
+                code: 'file-too-large',
+                message: `larger than ${limits.maxFileBytes} bytes`,
+              },
+            ],
+          ),
+        ),
+      );
+      stream.on('end', () => {
+        files.push({ index: files.length, filename, bytes: Buffer.concat(chunks) });
+      });
+    });
+    parser.on('field', (field) => unexpectedFields.add(field));
+    parser.on('filesLimit', () =>
+      fail(
+        new LensqError(
+          'too-many-files',
+          `Too many files: at most ${limits.maxFiles} images per request; split the upload into several tasks`,
+        ),
+      ),
+    );
+    parser.on('error', (error: Error) =>
+      fail(new LensqError('invalid-request', `Malformed multipart body: ${error.message}`)),
+    );
+    parser.on('close', () => {
+      if (failure) return;
+      if (unexpectedFields.size > 0) {
+        return finish(
+          new LensqError(
+            'invalid-request',
+            `Unexpected field(s) ${[...unexpectedFields].map((name) => `"${name}"`).join(', ')}: send the images as files in the field "${IMAGES_FIELD}" and nothing else`,
+          ),
+        );
+      }
+      if (files.length === 0) {
+        return finish(
+          new LensqError(
+            'invalid-request',
+            `No images: send one or more image files in the multipart field "${IMAGES_FIELD}"`,
+          ),
+        );
+      }
+      finish(null);
+    });
+    req.on('aborted', () =>
+      finish(new LensqError('invalid-request', 'The upload was aborted by the client')),
+    );
+
+    req.pipe(parser);
+  });
+}
+
+function requestTooLarge(limits: UploadLimits, bytes: number): LensqError {
+  return new LensqError(
+    'request-too-large',
+    `The request body is larger than the limit of ${limits.maxRequestBytes} bytes (received at least ${bytes}); send fewer or smaller images per task`,
+  );
+}
+
+/** Reads and discards the rest of the body, then rejects with `error`. */
+function drainThenReject(req: Request, error: LensqError): Promise<never> {
+  return new Promise((_, reject) => {
+    if (req.readableEnded) {
+      reject(error);
+      return;
+    }
+    let drained = 0;
+    const onData = (chunk: Buffer) => {
+      drained += chunk.length;
+      if (drained > DRAIN_ALLOWANCE_BYTES) {
+        req.off('data', onData);
+        req.pause();
+        // Too much to read politely: answer anyway and let the server close the socket.
+        req.headers.connection = 'close';
+        reject(error);
+      }
+    };
+    req.on('data', onData);
+    req.once('end', () => reject(error));
+    req.once('error', () => reject(error));
+    req.resume();
+  });
+}
+
+/**
+ * Keeps a client's file name for display only: strips any path, control characters and
+ * excess length. It is never used to build a path.
+ */
+export function sanitiseFilename(raw: string | undefined, index: number): string {
+  const base = (raw ?? '').split(/[\\/]/).pop() ?? '';
+  // eslint-disable-next-line no-control-regex
+  const printable = base.replace(/[\u0000-\u001f\u007f]/g, '').trim();
+  if (printable === '' || printable === '.' || printable === '..') {
+    return `image-${index + 1}`;
+  }
+  return [...printable].slice(0, 200).join('');
+}
