@@ -1,0 +1,75 @@
+import { ImageRejectedError } from '../imaging/image-rejected-error';
+import { DigitNormaliser, DigitReader, DigitScorer } from './digit-reader';
+
+function digitInput(marker: number): Float32Array {
+  const pixels = new Float32Array(784);
+  pixels[0] = marker;
+  return pixels;
+}
+
+function oneHot(digit: number, confidence = 0.9): number[] {
+  const rest = (1 - confidence) / 9;
+  return Array.from({ length: 10 }, (_, index) => (index === digit ? confidence : rest));
+}
+
+describe(DigitReader.name, () => {
+  const normalise: DigitNormaliser = async (bytes) => {
+    if (bytes[0] === 0) throw new ImageRejectedError('corrupt-image', 'The PNG is truncated');
+    if (bytes[0] === 255) return { pixels: new Float32Array(784), isBlank: true };
+    return { pixels: digitInput(bytes[0]), isBlank: false };
+  };
+
+  it('should score readable images in one batch and keep upload order', async () => {
+    const batches: number[] = [];
+    const scorer: DigitScorer = {
+      predict: (inputs) => {
+        batches.push(inputs.length);
+        return inputs.map((input) => ({ probabilities: oneHot(input[0] % 10) }));
+      },
+    };
+    const sut = new DigitReader(normalise, scorer);
+
+    const { readings } = await sut.read([
+      Uint8Array.of(3),
+      Uint8Array.of(0),
+      Uint8Array.of(255),
+      Uint8Array.of(7),
+    ]);
+
+    expect(batches).toEqual([2]);
+    expect(readings.map((reading) => reading.digit)).toEqual([3, null, null, 7]);
+    expect(readings[0].confidence).toBeCloseTo(0.9);
+  });
+
+  it('should give an unreadable image its own error without failing its siblings', async () => {
+    const scorer: DigitScorer = {
+      predict: (inputs) => inputs.map(() => ({ probabilities: oneHot(1) })),
+    };
+    const sut = new DigitReader(normalise, scorer);
+
+    const { readings } = await sut.read([Uint8Array.of(0), Uint8Array.of(255), Uint8Array.of(1)]);
+
+    expect(readings[0].error).toEqual({ code: 'corrupt-image', message: 'The PNG is truncated' });
+    expect(readings[1].error?.code).toBe('blank-image');
+    expect(readings[2]).toMatchObject({ digit: 1, error: null });
+  });
+
+  it('should not call the model when no image is readable', async () => {
+    const predict = jest.fn();
+    const sut = new DigitReader(normalise, { predict });
+
+    const { readings } = await sut.read([Uint8Array.of(0)]);
+
+    expect(predict).not.toHaveBeenCalled();
+    expect(readings[0].digit).toBeNull();
+  });
+
+  it('should let unexpected normalisation failures propagate so the job is retried', async () => {
+    const failing: DigitNormaliser = async () => {
+      throw new Error('out of memory');
+    };
+    const sut = new DigitReader(failing, { predict: jest.fn() });
+
+    await expect(sut.read([Uint8Array.of(1)])).rejects.toThrow('out of memory');
+  });
+});

@@ -1,0 +1,106 @@
+import { ImageRejectedError } from '../imaging/image-rejected-error';
+
+/** A 28x28 digit made the MNIST way: 784 values in [0, 1], ink white on black. */
+export interface NormalisedDigit {
+  pixels: Float32Array;
+  isBlank: boolean;
+}
+
+/** Turns uploaded bytes into a model input; throws ImageRejectedError for unreadable images. */
+export type DigitNormaliser = (bytes: Uint8Array) => Promise<NormalisedDigit>;
+
+/** Scores a batch of normalised digits in one forward pass. */
+export interface DigitScorer {
+  predict(inputs: Float32Array[]): Array<{ probabilities: number[] }>;
+}
+
+export interface DigitReadingError {
+  code: string;
+  message: string;
+}
+
+/** What was read from one image: a digit with its probabilities, or why there is none. */
+export interface DigitReading {
+  digit: number | null;
+  confidence: number | null;
+  probabilities: number[] | null;
+  error: DigitReadingError | null;
+  /** The 28x28 input the model saw, when the image could be normalised. */
+  input: Float32Array | null;
+}
+
+export interface DigitReadingTimings {
+  decodeMs: number;
+  inferenceMs: number;
+}
+
+/**
+ * The one pipeline from uploaded bytes to digits, shared by the worker and the CLI:
+ * normalise every image (a bad one gets its own error), then score all readable ones in
+ * a single batch.
+ */
+export class DigitReader {
+  constructor(
+    private readonly normalise: DigitNormaliser,
+    private readonly scorer: DigitScorer,
+  ) {}
+
+  async read(
+    images: Uint8Array[],
+  ): Promise<{ readings: DigitReading[]; timings: DigitReadingTimings }> {
+    const decodeStarted = performance.now();
+    const normalised = await Promise.all(images.map((bytes) => this.normaliseOne(bytes)));
+    const decodeMs = performance.now() - decodeStarted;
+
+    const inferenceStarted = performance.now();
+    const readable = normalised.flatMap((item, index) =>
+      'pixels' in item && !item.isBlank ? [{ index, pixels: item.pixels }] : [],
+    );
+    const scores =
+      readable.length > 0 ? this.scorer.predict(readable.map((item) => item.pixels)) : [];
+    const scoreByImage = new Map(
+      readable.map((item, batchIndex) => [item.index, scores[batchIndex]]),
+    );
+    const inferenceMs = performance.now() - inferenceStarted;
+
+    const readings = normalised.map((item, index): DigitReading => {
+      if (!('pixels' in item)) {
+        return { digit: null, confidence: null, probabilities: null, error: item, input: null };
+      }
+      if (item.isBlank) {
+        return {
+          digit: null,
+          confidence: null,
+          probabilities: null,
+          error: { code: 'blank-image', message: 'No ink found: the image looks empty' },
+          input: item.pixels,
+        };
+      }
+      const score = scoreByImage.get(index)!;
+      return { ...toPrediction(score.probabilities), error: null, input: item.pixels };
+    });
+
+    return { readings, timings: { decodeMs, inferenceMs } };
+  }
+
+  private async normaliseOne(bytes: Uint8Array): Promise<NormalisedDigit | DigitReadingError> {
+    try {
+      return await this.normalise(bytes);
+    } catch (error) {
+      if (error instanceof ImageRejectedError) {
+        return { code: error.code, message: error.message };
+      }
+      throw error;
+    }
+  }
+}
+
+function toPrediction(
+  probabilities: number[],
+): Pick<DigitReading, 'digit' | 'confidence' | 'probabilities'> {
+  let digit = 0;
+  for (let candidate = 1; candidate < probabilities.length; candidate += 1) {
+    if (probabilities[candidate] > probabilities[digit]) digit = candidate;
+  }
+  return { digit, confidence: probabilities[digit], probabilities };
+}
