@@ -1,0 +1,35 @@
+import { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+
+import { ApiModule } from './api.module';
+import { createAppLogger } from './common/app-logger';
+import { readSettingsOrExit } from './common/bootstrap-settings';
+
+async function bootstrap(): Promise<void> {
+  const settings = readSettingsOrExit();
+  const logger = createAppLogger(settings, 'api');
+
+  const app = await NestFactory.create(ApiModule, { logger });
+  app.enableShutdownHooks();
+  documentApi(app);
+
+  await app.listen(settings.PORT);
+  logger.log(`API listening on port ${settings.PORT}; OpenAPI at /docs`, 'Bootstrap');
+}
+
+/** Swagger UI at /docs and the OpenAPI document at /docs-json, generated from the decorators. */
+function documentApi(app: INestApplication): void {
+  const config = new DocumentBuilder()
+    .setTitle('lensq')
+    .setDescription(
+      'Reads handwritten digits from images, asynchronously: submit images to POST /tasks/predict, ' +
+        'then poll GET /tasks/result/{id}.',
+    )
+    .setVersion('1')
+    .build();
+  const document = SwaggerModule.createDocument(app, config);
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+}
+
+void bootstrap();

@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+
+import { AppConfigModule } from './config/app-config.module';
+import { InferenceModule } from './inference/inference.module';
+import { PersistenceModule } from './persistence/persistence.module';
+import { PredictDigitsProcessor } from './queue/predict-digits.processor';
+import { PredictionQueueWorker } from './queue/prediction-queue.worker';
+import { QueueModule } from './queue/queue.module';
+import { TaskReconciler } from './queue/task-reconciler.service';
+
+/** Root of the worker process: consumes the queue, holds the model, serves no HTTP. */
+@Module({
+  imports: [AppConfigModule, PersistenceModule, QueueModule, InferenceModule],
+  providers: [PredictDigitsProcessor, PredictionQueueWorker, TaskReconciler],
+})
+export class WorkerModule {}
