@@ -1,0 +1,167 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import * as path from 'node:path';
+
+import Redis from 'ioredis';
+import { Client } from 'pg';
+
+const REPO_ROOT = path.resolve(__dirname, '../..');
+export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const DATABASE_URL =
+  process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/** A running process of the built app, with everything it printed so far. */
+export class AppProcess {
+  readonly output: string[] = [];
+
+  constructor(
+    readonly name: string,
+    readonly child: ChildProcess,
+  ) {
+    const collect = (chunk: Buffer) =>
+      this.output.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+    child.stdout?.on('data', collect);
+    child.stderr?.on('data', collect);
+  }
+
+  async waitForLine(pattern: RegExp, timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (this.output.some((line) => pattern.test(line))) return;
+      if (this.child.exitCode !== null) {
+        throw new Error(
+          `${this.name} exited with ${this.child.exitCode} before printing ${pattern}:\n${this.tail()}`,
+        );
+      }
+      await sleep(100);
+    }
+    throw new Error(
+      `${this.name} did not print ${pattern} within ${timeoutMs} ms:\n${this.tail()}`,
+    );
+  }
+
+  /** Sends a signal and waits for the exit; returns the exit code (null when killed by the signal). */
+  async stop(signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 20_000): Promise<number | null> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return this.child.exitCode;
+    const exited = new Promise<number | null>((resolve) =>
+      this.child.once('exit', (code) => resolve(code)),
+    );
+    this.child.kill(signal);
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
+    const code = await exited;
+    clearTimeout(timer);
+    return code;
+  }
+
+  tail(lines = 40): string {
+    return this.output.slice(-lines).join('\n');
+  }
+}
+
+/**
+ * The real API and worker processes from dist/, on a free loopback port, with their own
+ * Postgres schema and Redis key prefix so test files never see each other's data.
+ */
+export class LensqStack {
+  readonly schema = `e2e_${randomBytes(4).toString('hex')}`;
+  readonly queuePrefix = `lensq-e2e-${randomBytes(4).toString('hex')}`;
+  api!: AppProcess;
+  worker!: AppProcess;
+  port = 0;
+
+  constructor(private readonly extraEnv: Record<string, string> = {}) {}
+
+  get baseUrl(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get env(): Record<string, string> {
+    return {
+      ...pickProcessEnv(),
+      PORT: String(this.port),
+      REDIS_URL,
+      DATABASE_URL,
+      DATABASE_SCHEMA: this.schema,
+      QUEUE_PREFIX: this.queuePrefix,
+      MODEL_PATH: path.join(REPO_ROOT, 'model'),
+      LOG_FORMAT: 'text',
+      NODE_ENV: 'test',
+      ...this.extraEnv,
+    };
+  }
+
+  async start(): Promise<void> {
+    this.port = await freePort();
+    this.worker = this.spawn('worker');
+    this.api = this.spawn('api');
+    await Promise.all([
+      this.api.waitForLine(/API listening on port/),
+      this.worker.waitForLine(/Worker ready/),
+    ]);
+  }
+
+  spawn(kind: 'api' | 'worker', env: Record<string, string> = {}): AppProcess {
+    const entry = path.join(REPO_ROOT, 'dist', 'src', kind === 'api' ? 'main.js' : 'worker.js');
+    const child = spawn(process.execPath, [entry], {
+      cwd: REPO_ROOT,
+      env: { ...this.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    return new AppProcess(kind, child);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([this.api?.stop(), this.worker?.stop()]);
+    await dropSchema(this.schema);
+    await deleteRedisKeys(`${this.queuePrefix}:*`);
+  }
+}
+
+async function dropSchema(schema: string): Promise<void> {
+  const client = new Client({ connectionString: DATABASE_URL });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await client.end();
+  }
+}
+
+async function deleteRedisKeys(pattern: string): Promise<void> {
+  const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await redis.connect();
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+function pickProcessEnv(): Record<string, string> {
+  // Only what a process needs to run; lensq settings come from the test, not the shell.
+  const keep = ['PATH', 'HOME', 'LANG', 'TMPDIR'];
+  return Object.fromEntries(
+    keep.flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : [])),
+  );
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

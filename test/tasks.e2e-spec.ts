@@ -1,0 +1,295 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+
+import { Client } from 'pg';
+
+import { fileFromDisk, submitImages, UploadFile, waitForResult } from './support/lensq-client';
+import { DATABASE_URL, LensqStack } from './support/lensq-stack';
+import { hasSharedData, realWorldSingleImages, sharedPath } from './support/shared-data';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const ARTIFACTS = path.resolve(__dirname, '..', 'test-artifacts');
+
+describe('Tasks API (real API, worker, Redis and Postgres)', () => {
+  const stack = new LensqStack();
+
+  beforeAll(async () => {
+    await stack.start();
+  }, 120_000);
+
+  afterAll(async () => {
+    await stack.stop();
+  }, 60_000);
+
+  describe('POST /tasks/predict then GET /tasks/result/:id', () => {
+    const describeWithData = hasSharedData('realworld', 'single') ? describe : describe.skip;
+
+    describeWithData('with the real handwriting in ../shared/realworld/single', () => {
+      it('should read at least 90% of the real images, in upload order', async () => {
+        const images = realWorldSingleImages();
+        const chunks = chunk(images, 16);
+
+        const ids = await Promise.all(
+          chunks.map(async (part) => {
+            const response = await submitImages(
+              stack.baseUrl,
+              part.map((image) => fileFromDisk(image.file)),
+            );
+            expect(response.status).toBe(202);
+            return ((await response.json()) as { result_id: string }).result_id;
+          }),
+        );
+        const results = await Promise.all(
+          ids.map((id) => waitForResult(stack.baseUrl, id, 120_000)),
+        );
+
+        const predicted = results.flatMap((result) => result.value ?? []);
+        const perSource = new Map<string, { correct: number; total: number }>();
+        images.forEach((image, index) => {
+          const tally = perSource.get(image.source) ?? { correct: 0, total: 0 };
+          tally.total += 1;
+          if (predicted[index] === image.label) tally.correct += 1;
+          perSource.set(image.source, tally);
+        });
+        const correct = [...perSource.values()].reduce((sum, tally) => sum + tally.correct, 0);
+        writeArtifact('realworld-e2e.json', {
+          correct,
+          total: images.length,
+          accuracy: correct / images.length,
+          per_source: Object.fromEntries(perSource),
+          misses: images
+            .map((image, index) => ({
+              file: path.basename(image.file),
+              predicted: predicted[index],
+            }))
+            .filter((miss, index) => miss.predicted !== images[index].label),
+        });
+
+        expect(results.every((result) => result.successful === true)).toBe(true);
+        expect(predicted).toHaveLength(images.length);
+        expect(correct / images.length).toBeGreaterThanOrEqual(0.9);
+      });
+    });
+
+    it('should answer 202 with a result id and a Location, then the full result', async () => {
+      const files = [drawnDigitPng(1), drawnDigitPng(0)];
+
+      const response = await submitImages(stack.baseUrl, files);
+      const body = (await response.json()) as { result_id: string };
+      const result = await waitForResult(stack.baseUrl, body.result_id);
+
+      expect(response.status).toBe(202);
+      expect(body.result_id).toMatch(UUID);
+      expect(response.headers.get('location')).toBe(`/tasks/result/${body.result_id}`);
+      expect(result).toMatchObject({
+        result_id: body.result_id,
+        ready: true,
+        successful: true,
+        status: 'completed',
+      });
+      expect(result.value).toHaveLength(2);
+      expect(result.value!.every((digit) => typeof digit === 'string' && /^\d$/.test(digit))).toBe(
+        true,
+      );
+      expect(result.images.map((image) => image.filename)).toEqual([
+        'synthetic-0.png',
+        'synthetic-1.png',
+      ]);
+      for (const image of result.images) {
+        expect(image.probabilities).toHaveLength(10);
+        expect(image.probabilities!.reduce((sum, p) => sum + p, 0)).toBeCloseTo(1, 2);
+        expect(image.confidence).toBe(Math.max(...image.probabilities!));
+        expect(String(image.digit)).toBe(result.value![image.index]);
+      }
+      expect(result.model_version).toEqual(expect.any(String));
+    });
+
+    it('should record the task in Postgres and drop the image bytes once finished', async () => {
+      const response = await submitImages(stack.baseUrl, [drawnDigitPng(1)]);
+      const { result_id: id } = (await response.json()) as { result_id: string };
+      await waitForResult(stack.baseUrl, id);
+
+      const rows = await queryStack(
+        `SELECT t.status, t.finished_at IS NOT NULL AS finished, i.bytes IS NULL AS bytes_dropped, i.digit
+           FROM prediction_tasks t JOIN prediction_task_images i ON i.task_id = t.id WHERE t.id = $1`,
+        [id],
+      );
+
+      expect(rows).toEqual([
+        expect.objectContaining({ status: 'completed', finished: true, bytes_dropped: true }),
+      ]);
+    });
+
+    it('should give a blank image its own answer and still read its sibling', async () => {
+      const files = [blankPng(), drawnDigitPng(1)];
+
+      const { result_id: id } = (await (await submitImages(stack.baseUrl, files)).json()) as {
+        result_id: string;
+      };
+      const result = await waitForResult(stack.baseUrl, id);
+
+      expect(result.successful).toBe(true);
+      expect(result.value![0]).toBeNull();
+      expect(result.images[0].error?.code).toBe('blank-image');
+      expect(result.value![1]).toMatch(/^\d$/);
+    });
+  });
+
+  describe('errors', () => {
+    it('should answer 404 in the error shape for an unknown task id', async () => {
+      const response = await fetch(
+        `${stack.baseUrl}/tasks/result/00000000-0000-4000-8000-000000000000`,
+      );
+      const body = await response.json();
+
+      expect(response.status).toBe(404);
+      expect(body).toMatchObject({
+        statusCode: 404,
+        code: 'task-not-found',
+        request_id: expect.any(String),
+      });
+    });
+
+    it('should answer 400 for a malformed task id', async () => {
+      const response = await fetch(`${stack.baseUrl}/tasks/result/not-a-uuid`);
+
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({ code: 'invalid-task-id' });
+    });
+
+    it('should answer 400 naming the field when no images are sent', async () => {
+      const form = new FormData();
+      form.append('note', 'hello');
+
+      const response = await fetch(`${stack.baseUrl}/tasks/predict`, {
+        method: 'POST',
+        body: form,
+      });
+      const body = (await response.json()) as { message: string };
+
+      expect(response.status).toBe(400);
+      expect(body.message).toContain('"images"');
+    });
+
+    it('should answer 415 naming the file when a file is not an image, and queue nothing', async () => {
+      const text: UploadFile = {
+        name: 'notes.png',
+        bytes: Buffer.from('this is not an image\n'),
+        type: 'image/png',
+      };
+
+      const response = await submitImages(stack.baseUrl, [drawnDigitPng(1), text]);
+      const body = (await response.json()) as { details: Array<{ file: string; index: number }> };
+
+      expect(response.status).toBe(415);
+      expect(body.details).toEqual([expect.objectContaining({ file: 'notes.png', index: 1 })]);
+    });
+
+    const itWithCases = hasSharedData('cases') ? it : it.skip;
+    itWithCases(
+      'should refuse the decompression bomb before decoding, naming the pixel limit',
+      async () => {
+        const response = await submitImages(stack.baseUrl, [
+          fileFromDisk(sharedPath('cases', 'bomb_20000x20000.png')),
+        ]);
+        const body = (await response.json()) as { message: string };
+
+        expect(response.status).toBe(413);
+        expect(body.message).toContain('bomb_20000x20000.png');
+        expect(body.message).toMatch(/limit/);
+      },
+    );
+  });
+
+  async function queryStack(
+    sql: string,
+    params: unknown[],
+  ): Promise<Array<Record<string, unknown>>> {
+    const client = new Client({
+      connectionString: DATABASE_URL,
+      options: `-c search_path=${stack.schema}`,
+    });
+    await client.connect();
+    try {
+      return (await client.query(sql, params)).rows;
+    } finally {
+      await client.end();
+    }
+  }
+});
+
+function chunk<T>(items: T[], size: number): T[][] {
+  return Array.from({ length: Math.ceil(items.length / size) }, (_, index) =>
+    items.slice(index * size, (index + 1) * size),
+  );
+}
+
+let syntheticCount = 0;
+
+/** A 28x28 grey PNG with a bar or a ring, built by hand so the test needs no image library. */
+function drawnDigitPng(shape: 0 | 1): UploadFile {
+  const pixels = Buffer.alloc(28 * 28);
+  for (let y = 0; y < 28; y += 1) {
+    for (let x = 0; x < 28; x += 1) {
+      const isInk =
+        shape === 1
+          ? x >= 13 && x <= 15 && y >= 4 && y <= 23
+          : Math.abs(Math.hypot((x - 14) / 6, (y - 14) / 9) - 1) < 0.2;
+      pixels[y * 28 + x] = isInk ? 255 : 0;
+    }
+  }
+  return {
+    name: `synthetic-${syntheticCount++}.png`,
+    bytes: encodeGreyPng(pixels, 28, 28),
+    type: 'image/png',
+  };
+}
+
+function blankPng(): UploadFile {
+  return {
+    name: 'blank.png',
+    bytes: encodeGreyPng(Buffer.alloc(28 * 28, 255), 28, 28),
+    type: 'image/png',
+  };
+}
+
+function encodeGreyPng(pixels: Buffer, width: number, height: number): Buffer {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const zlib = require('node:zlib') as typeof import('node:zlib');
+  const rows = Buffer.alloc((width + 1) * height);
+  for (let y = 0; y < height; y += 1)
+    pixels.copy(rows, y * (width + 1) + 1, y * width, (y + 1) * width);
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 0, 0, 0, 0], 8);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    pngChunk('IHDR', header),
+    pngChunk('IDAT', zlib.deflateSync(rows)),
+    pngChunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+function pngChunk(type: string, data: Buffer): Buffer {
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(data.length);
+  const typeAndData = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(typeAndData));
+  return Buffer.concat([length, typeAndData, crc]);
+}
+
+function crc32(bytes: Buffer): number {
+  let crc = 0xffffffff;
+  for (const byte of bytes) {
+    crc ^= byte;
+    for (let bit = 0; bit < 8; bit += 1) crc = crc & 1 ? (crc >>> 1) ^ 0xedb88320 : crc >>> 1;
+  }
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+function writeArtifact(name: string, content: unknown): void {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  writeFileSync(path.join(ARTIFACTS, name), `${JSON.stringify(content, null, 2)}\n`);
+}
