@@ -1,4 +1,4 @@
-import { INestApplication } from '@nestjs/common';
+import { INestApplication, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 
@@ -12,6 +12,9 @@ async function bootstrap(): Promise<void> {
 
   const app = await NestFactory.create(ApiModule, { logger });
   app.enableShutdownHooks();
+  app.useGlobalPipes(
+    new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }),
+  );
   documentApi(app);
 
   await app.listen(settings.PORT);

@@ -3,7 +3,13 @@ import * as path from 'node:path';
 
 import { Client } from 'pg';
 
-import { fileFromDisk, submitImages, UploadFile, waitForResult } from './support/lensq-client';
+import {
+  fileFromDisk,
+  submitImages,
+  TaskResult,
+  UploadFile,
+  waitForResult,
+} from './support/lensq-client';
 import { DATABASE_URL, LensqStack } from './support/lensq-stack';
 import { hasSharedData, realWorldSingleImages, sharedPath } from './support/shared-data';
 
@@ -102,6 +108,32 @@ describe('Tasks API (real API, worker, Redis and Postgres)', () => {
         expect(String(image.digit)).toBe(result.value![image.index]);
       }
       expect(result.model_version).toEqual(expect.any(String));
+    });
+
+    it('should return what the model saw as a 28x28 PNG when asked with include=input', async () => {
+      const { result_id: id } = (await (
+        await submitImages(stack.baseUrl, [drawnDigitPng(1)])
+      ).json()) as {
+        result_id: string;
+      };
+      await waitForResult(stack.baseUrl, id);
+
+      const plain = (await (
+        await fetch(`${stack.baseUrl}/tasks/result/${id}`)
+      ).json()) as TaskResult;
+      const withInput = (await (
+        await fetch(`${stack.baseUrl}/tasks/result/${id}?include=input`)
+      ).json()) as TaskResult;
+      const bad = await fetch(`${stack.baseUrl}/tasks/result/${id}?include=everything`);
+
+      expect(plain.images[0]).not.toHaveProperty('input');
+      const png = Buffer.from(
+        withInput.images[0].input!.replace('data:image/png;base64,', ''),
+        'base64',
+      );
+      expect(png.subarray(1, 4).toString('ascii')).toBe('PNG');
+      expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([28, 28]);
+      expect(bad.status).toBe(400);
     });
 
     it('should record the task in Postgres and drop the image bytes once finished', async () => {

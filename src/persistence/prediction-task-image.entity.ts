@@ -51,4 +51,8 @@ export class PredictionTaskImage {
 
   @Column({ name: 'error_message', type: 'text', nullable: true })
   errorMessage!: string | null;
+
+  /** The 28x28 input the model saw, as PNG; loaded only when a client asks for it. */
+  @Column({ name: 'input_png', type: 'bytea', nullable: true, select: false })
+  inputPng!: Buffer | null;
 }

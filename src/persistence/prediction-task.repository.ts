@@ -30,6 +30,7 @@ export interface ImageOutcome {
   probabilities: number[] | null;
   errorCode: string | null;
   errorMessage: string | null;
+  inputPng: Buffer | null;
 }
 
 /** Task history in Postgres: the only place the state of a task is decided. */
@@ -76,6 +77,18 @@ export class PredictionTaskRepository {
       relations: { images: true },
       order: { images: { position: 'ASC' } },
     });
+  }
+
+  /** The 28x28 model inputs of a task's images, by position. */
+  async findInputPreviews(taskId: string): Promise<Map<number, Buffer>> {
+    const rows = await this.dataSource
+      .getRepository(PredictionTaskImage)
+      .createQueryBuilder('image')
+      .select('image.position')
+      .addSelect('image.inputPng')
+      .where('image.task_id = :taskId', { taskId })
+      .getMany();
+    return new Map(rows.flatMap((row) => (row.inputPng ? [[row.position, row.inputPng]] : [])));
   }
 
   /**
@@ -154,6 +167,7 @@ export class PredictionTaskRepository {
             probabilities: outcome.probabilities,
             errorCode: outcome.errorCode,
             errorMessage: outcome.errorMessage,
+            inputPng: outcome.inputPng,
             bytes: null,
           },
         );

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Job } from 'bull';
 
+import { encodeInputPreview } from '../../libs/digit-reading/input-preview';
 import { DigitReadingService } from '../inference/digit-reading.service';
 import { PredictionTaskRepository } from '../persistence/prediction-task.repository';
 import { PREDICT_DIGITS_ATTEMPTS, PredictDigitsJobData } from './queue.constants';
@@ -34,6 +35,9 @@ export class PredictDigitsProcessor {
     const images = await this.tasks.loadImagesForProcessing(taskId);
     const { readings, timings } = await this.digitReading.read(images.map((image) => image.bytes));
 
+    const previews = await Promise.all(
+      readings.map((reading) => (reading.input ? encodeInputPreview(reading.input) : null)),
+    );
     const outcomes = readings.map((reading, index) => ({
       position: images[index].position,
       digit: reading.digit,
@@ -41,6 +45,7 @@ export class PredictDigitsProcessor {
       probabilities: reading.probabilities,
       errorCode: reading.error?.code ?? null,
       errorMessage: reading.error ? `${images[index].filename}: ${reading.error.message}` : null,
+      inputPng: previews[index],
     }));
     const totalMs = performance.now() - started;
     const isSaved = await this.tasks.completeTask(

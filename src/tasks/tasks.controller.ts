@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
@@ -16,6 +16,7 @@ import type { Request, Response } from 'express';
 
 import { ErrorResponseDto } from '../common/error-response.dto';
 import { CreatePredictionTaskResponseDto } from './dto/create-prediction-task-response.dto';
+import { GetPredictionTaskQueryDto } from './dto/get-prediction-task-query.dto';
 import { PredictionTaskResponseDto } from './dto/prediction-task-response.dto';
 import { TasksService } from './tasks.service';
 import { IMAGES_FIELD } from './upload/multipart-image-upload.parser';
@@ -83,7 +84,10 @@ export class TasksController {
   @ApiOkResponse({ type: PredictionTaskResponseDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'The id is not a UUID' })
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No such task' })
-  async result(@Param('id') id: string): Promise<PredictionTaskResponseDto> {
-    return this.tasks.getResult(id);
+  async result(
+    @Param('id') id: string,
+    @Query() query: GetPredictionTaskQueryDto,
+  ): Promise<PredictionTaskResponseDto> {
+    return this.tasks.getResult(id, { isInputIncluded: query.include === 'input' });
   }
 }

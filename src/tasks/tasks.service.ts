@@ -52,7 +52,10 @@ export class TasksService {
     return id;
   }
 
-  async getResult(id: string): Promise<PredictionTaskResponseDto> {
+  async getResult(
+    id: string,
+    options = { isInputIncluded: false },
+  ): Promise<PredictionTaskResponseDto> {
     if (!UUID.test(id)) {
       throw new LensqError(
         'invalid-task-id',
@@ -68,7 +71,15 @@ export class TasksService {
       );
     }
 
-    return this.toResponse(task);
+    const response = this.toResponse(task);
+    if (options.isInputIncluded) {
+      const previews = await this.withDatabase(() => this.tasks.findInputPreviews(task.id));
+      for (const image of response.images) {
+        const png = previews.get(image.index);
+        if (png) image.input = `data:image/png;base64,${png.toString('base64')}`;
+      }
+    }
+    return response;
   }
 
   /** Checks every file from its header; all bad files are reported together. */

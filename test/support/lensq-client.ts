@@ -44,6 +44,7 @@ export interface TaskResult {
     uncertain: boolean;
     probabilities: number[] | null;
     error: { code: string; message: string } | null;
+    input?: string;
   }>;
   error: string | null;
   model_version: string | null;

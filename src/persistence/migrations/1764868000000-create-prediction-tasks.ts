@@ -40,6 +40,7 @@ export class CreatePredictionTasks1764868000000 implements MigrationInterface {
         "probabilities" real[],
         "error_code" varchar(32),
         "error_message" text,
+        "input_png" bytea,
         PRIMARY KEY ("task_id", "position")
       )`);
   }

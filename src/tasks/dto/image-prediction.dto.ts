@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
 export class ImageErrorDto {
   /** Machine-readable reason, such as corrupt-image or blank-image. */
@@ -39,6 +39,10 @@ export class ImagePredictionDto {
     example: [0, 0, 0.001, 0, 0, 0, 0, 0.998, 0, 0.001],
   })
   probabilities!: number[] | null;
+
+  /** The 28x28 input the model saw, as a PNG data URI; only with `?include=input`. */
+  @ApiPropertyOptional({ example: 'data:image/png;base64,iVBORw0KGgo…' })
+  input?: string;
 
   /** Why no digit was read, when none was. */
   @ApiProperty({ type: ImageErrorDto, nullable: true })
