@@ -1,0 +1,306 @@
+// Pixel loops use these local bindings: resolving the global `Math` on every pixel is many times
+// slower inside Jest's sandbox than in plain Node.
+const { ceil, floor, max, min } = Math;
+
+/** A single-channel image of floating-point values, rows top to bottom. */
+export interface GreyRaster {
+  data: Float32Array;
+  width: number;
+  height: number;
+}
+
+/** A group of touching pixels (8-connected) in a mask. */
+export interface Component {
+  label: number;
+  area: number;
+  left: number;
+  top: number;
+  right: number;
+  bottom: number;
+  touchesBorder: boolean;
+}
+
+export function createRaster(width: number, height: number): GreyRaster {
+  return { data: new Float32Array(width * height), width, height };
+}
+
+/** Grey-level erosion (`min`) or dilation (`max`) over a square window of side 2·radius+1. */
+export function extremumFilter(
+  raster: GreyRaster,
+  radius: number,
+  kind: 'min' | 'max',
+): GreyRaster {
+  const horizontal = filterLines(raster, radius, kind, true);
+  return filterLines(horizontal, radius, kind, false);
+}
+
+/** Mean over a square window of side 2·radius+1; the window shrinks at the edges. */
+export function boxBlur(raster: GreyRaster, radius: number): GreyRaster {
+  const horizontal = blurLines(raster, radius, true);
+  return blurLines(horizontal, radius, false);
+}
+
+/** Value below which `fraction` (0..1) of the values lie. */
+export function percentile(values: Float32Array, fraction: number): number {
+  if (values.length === 0) {
+    return 0;
+  }
+
+  const sorted = Float32Array.from(values).sort();
+  const index = min(sorted.length - 1, max(0, floor(fraction * sorted.length)));
+  return sorted[index];
+}
+
+/** Otsu's threshold: the level that best separates the values into two classes. */
+export function otsuThreshold(values: Float32Array, maximum: number, bins = 256): number {
+  const histogram = new Float64Array(bins);
+  const binWidth = maximum / bins || 1;
+  for (const value of values) {
+    histogram[min(bins - 1, max(0, floor(value / binWidth)))]++;
+  }
+
+  let total = 0;
+  let weightedTotal = 0;
+  for (let bin = 0; bin < bins; bin++) {
+    total += histogram[bin];
+    weightedTotal += bin * histogram[bin];
+  }
+
+  let bestBin = 0;
+  let bestVariance = -1;
+  let backgroundCount = 0;
+  let backgroundSum = 0;
+  for (let bin = 0; bin < bins - 1; bin++) {
+    backgroundCount += histogram[bin];
+    backgroundSum += bin * histogram[bin];
+    const foregroundCount = total - backgroundCount;
+    if (backgroundCount === 0 || foregroundCount === 0) {
+      continue;
+    }
+    const meanDifference =
+      backgroundSum / backgroundCount - (weightedTotal - backgroundSum) / foregroundCount;
+    const variance = backgroundCount * foregroundCount * meanDifference * meanDifference;
+    if (variance > bestVariance) {
+      bestVariance = variance;
+      bestBin = bin;
+    }
+  }
+  return (bestBin + 1) * binWidth;
+}
+
+/** Labels the 8-connected components of `mask` (non-zero = set); labels start at 1. */
+export function labelComponents(
+  mask: Uint8Array,
+  width: number,
+  height: number,
+): { labels: Int32Array; components: Component[] } {
+  const labels = new Int32Array(width * height);
+  const components: Component[] = [];
+  const stack = new Int32Array(width * height);
+  for (let start = 0; start < mask.length; start++) {
+    if (!mask[start] || labels[start]) {
+      continue;
+    }
+
+    const component = floodFill(mask, labels, stack, start, components.length + 1, width, height);
+    components.push(component);
+  }
+  return { labels, components };
+}
+
+/**
+ * Resizes with area averaging when shrinking (every source pixel counts in proportion to its
+ * overlap, so thin strokes fade instead of vanishing) and linear interpolation when enlarging.
+ */
+export function resample(raster: GreyRaster, width: number, height: number): GreyRaster {
+  const horizontal = resampleLines(raster, width, true);
+  return resampleLines(horizontal, height, false);
+}
+
+/** Copies the rectangle [left, right) × [top, bottom). */
+export function crop(
+  raster: GreyRaster,
+  left: number,
+  top: number,
+  right: number,
+  bottom: number,
+): GreyRaster {
+  const result = createRaster(right - left, bottom - top);
+  for (let y = top; y < bottom; y++) {
+    const row = raster.data.subarray(y * raster.width + left, y * raster.width + right);
+    result.data.set(row, (y - top) * result.width);
+  }
+  return result;
+}
+
+function floodFill(
+  mask: Uint8Array,
+  labels: Int32Array,
+  stack: Int32Array,
+  start: number,
+  label: number,
+  width: number,
+  height: number,
+): Component {
+  const component: Component = {
+    label,
+    area: 0,
+    left: width,
+    top: height,
+    right: -1,
+    bottom: -1,
+    touchesBorder: false,
+  };
+  let stackSize = 0;
+  stack[stackSize++] = start;
+  labels[start] = label;
+  while (stackSize > 0) {
+    const index = stack[--stackSize];
+    const x = index % width;
+    const y = (index - x) / width;
+    component.area++;
+    component.left = min(component.left, x);
+    component.right = max(component.right, x);
+    component.top = min(component.top, y);
+    component.bottom = max(component.bottom, y);
+    if (x === 0 || y === 0 || x === width - 1 || y === height - 1) {
+      component.touchesBorder = true;
+    }
+
+    for (let dy = -1; dy <= 1; dy++) {
+      for (let dx = -1; dx <= 1; dx++) {
+        const nx = x + dx;
+        const ny = y + dy;
+        if (nx < 0 || ny < 0 || nx >= width || ny >= height) {
+          continue;
+        }
+        const neighbour = ny * width + nx;
+        if (mask[neighbour] && !labels[neighbour]) {
+          labels[neighbour] = label;
+          stack[stackSize++] = neighbour;
+        }
+      }
+    }
+  }
+  return component;
+}
+
+/** Sliding-window minimum or maximum along rows or columns, with a monotonic queue: O(n). */
+function filterLines(
+  raster: GreyRaster,
+  radius: number,
+  kind: 'min' | 'max',
+  isHorizontal: boolean,
+): GreyRaster {
+  const { width, height } = raster;
+  const result = createRaster(width, height);
+  const length = isHorizontal ? width : height;
+  const lines = isHorizontal ? height : width;
+  const step = isHorizontal ? 1 : width;
+  const queue = new Int32Array(length);
+  const isBetter =
+    kind === 'max' ? (a: number, b: number) => a >= b : (a: number, b: number) => a <= b;
+  for (let line = 0; line < lines; line++) {
+    const base = isHorizontal ? line * width : line;
+    let head = 0;
+    let tail = 0;
+    let next = 0;
+    for (let position = 0; position < length; position++) {
+      const windowEnd = min(length - 1, position + radius);
+      while (next <= windowEnd) {
+        const value = raster.data[base + next * step];
+        while (tail > head && isBetter(value, raster.data[base + queue[tail - 1] * step])) {
+          tail--;
+        }
+        queue[tail++] = next++;
+      }
+      while (queue[head] < position - radius) {
+        head++;
+      }
+      result.data[base + position * step] = raster.data[base + queue[head] * step];
+    }
+  }
+  return result;
+}
+
+function blurLines(raster: GreyRaster, radius: number, isHorizontal: boolean): GreyRaster {
+  const { width, height } = raster;
+  const result = createRaster(width, height);
+  const length = isHorizontal ? width : height;
+  const lines = isHorizontal ? height : width;
+  const step = isHorizontal ? 1 : width;
+  const prefix = new Float64Array(length + 1);
+  for (let line = 0; line < lines; line++) {
+    const base = isHorizontal ? line * width : line;
+    for (let position = 0; position < length; position++) {
+      prefix[position + 1] = prefix[position] + raster.data[base + position * step];
+    }
+    for (let position = 0; position < length; position++) {
+      const from = max(0, position - radius);
+      const to = min(length, position + radius + 1);
+      result.data[base + position * step] = (prefix[to] - prefix[from]) / (to - from);
+    }
+  }
+  return result;
+}
+
+function resampleLines(
+  raster: GreyRaster,
+  targetLength: number,
+  isHorizontal: boolean,
+): GreyRaster {
+  const sourceLength = isHorizontal ? raster.width : raster.height;
+  const width = isHorizontal ? targetLength : raster.width;
+  const height = isHorizontal ? raster.height : targetLength;
+  const result = createRaster(width, height);
+  const weights = resamplingWeights(sourceLength, targetLength);
+  const lines = isHorizontal ? raster.height : raster.width;
+  const sourceStep = isHorizontal ? 1 : raster.width;
+  const targetStep = isHorizontal ? 1 : width;
+  for (let line = 0; line < lines; line++) {
+    const sourceBase = isHorizontal ? line * raster.width : line;
+    const targetBase = isHorizontal ? line * width : line;
+    for (let target = 0; target < targetLength; target++) {
+      let sum = 0;
+      for (const [source, weight] of weights[target]) {
+        sum += raster.data[sourceBase + source * sourceStep] * weight;
+      }
+      result.data[targetBase + target * targetStep] = sum;
+    }
+  }
+  return result;
+}
+
+/** For each target pixel, the source pixels it draws from and their weights (summing to 1). */
+function resamplingWeights(sourceLength: number, targetLength: number): [number, number][][] {
+  const scale = sourceLength / targetLength;
+  const weights: [number, number][][] = [];
+  for (let target = 0; target < targetLength; target++) {
+    if (scale >= 1) {
+      const from = target * scale;
+      const to = from + scale;
+      const taps: [number, number][] = [];
+      for (let source = floor(from); source < min(sourceLength, ceil(to)); source++) {
+        const overlap = min(to, source + 1) - max(from, source);
+        if (overlap > 0) {
+          taps.push([source, overlap / scale]);
+        }
+      }
+      weights.push(taps);
+    } else {
+      const centre = min(sourceLength - 1, max(0, (target + 0.5) * scale - 0.5));
+      const left = floor(centre);
+      const right = min(sourceLength - 1, left + 1);
+      const fraction = centre - left;
+      weights.push(
+        right === left
+          ? [[left, 1]]
+          : [
+              [left, 1 - fraction],
+              [right, fraction],
+            ],
+      );
+    }
+  }
+  return weights;
+}

@@ -1,0 +1,114 @@
+import sharp from 'sharp';
+
+import { readBmpHeader } from './bmp-decoder';
+import { detectImageFormat, formatName, ImageFormat, SUPPORTED_FORMAT_NAMES } from './image-format';
+import { ImageRejectedError } from './image-rejected-error';
+
+/** Limits that keep one upload from exhausting the memory of the process decoding it. */
+export interface ImageLimits {
+  /** Largest width × height accepted, checked from the header before any pixel is decoded. */
+  maxPixels: number;
+}
+
+/** A sensible `maxPixels` for callers without their own setting: about a 7,700 × 5,200 photo. */
+export const DEFAULT_MAX_PIXELS = 40_000_000;
+
+/** What the header of an accepted upload says. */
+export interface ImageInfo {
+  format: ImageFormat;
+  /** Width in pixels as stored, before any EXIF rotation. */
+  width: number;
+  /** Height in pixels as stored (of the first frame or page). */
+  height: number;
+}
+
+const PNG_END_CHUNK = Buffer.from('IEND', 'ascii');
+
+/**
+ * Checks that `bytes` are an image we accept and reads its size from the header only, without
+ * decoding pixels, so the API can refuse an upload before queueing it.
+ *
+ * @throws ImageRejectedError with code `empty-file`, `unsupported-format`, `too-many-pixels` or
+ *   `corrupt-image`.
+ */
+export async function inspectImage(bytes: Uint8Array, limits: ImageLimits): Promise<ImageInfo> {
+  if (bytes.length === 0) {
+    throw new ImageRejectedError('empty-file', 'The file is empty (0 bytes); send an image.');
+  }
+
+  const detected = detectImageFormat(bytes);
+  if (!detected.isSupported) {
+    throw new ImageRejectedError(
+      'unsupported-format',
+      `${capitalise(detected.name)} is not supported; supported: ${SUPPORTED_FORMAT_NAMES.join(', ')}.`,
+    );
+  }
+
+  const { width, height } = await readDimensions(bytes, detected.format);
+  assertWithinLimits(width, height, limits);
+
+  assertNotTruncated(bytes, detected.format);
+  return { format: detected.format, width, height };
+}
+
+/** Refuses dimensions over `limits`; exported for callers that learn the size another way. */
+export function assertWithinLimits(width: number, height: number, limits: ImageLimits): void {
+  const pixels = width * height;
+  if (pixels > limits.maxPixels) {
+    throw new ImageRejectedError(
+      'too-many-pixels',
+      `The image is ${width}x${height} pixels (${formatCount(pixels)}); the limit is ` +
+        `${formatCount(limits.maxPixels)} pixels. Scale it down and send it again.`,
+    );
+  }
+}
+
+async function readDimensions(
+  bytes: Uint8Array,
+  format: ImageFormat,
+): Promise<{ width: number; height: number }> {
+  if (format === 'bmp') {
+    const header = readBmpHeader(bytes);
+    return { width: header.width, height: header.height };
+  }
+
+  try {
+    // metadata() parses headers only; the pixel limit is ours to apply, with a clearer message.
+    const metadata = await sharp(bytes, { limitInputPixels: false }).metadata();
+    const height = metadata.pageHeight ?? metadata.height;
+    if (!metadata.width || !height) {
+      throw new Error('no dimensions in the header');
+    }
+    return { width: metadata.width, height };
+  } catch (error) {
+    throw corruptImage(format, error);
+  }
+}
+
+/** A PNG cut short still has a readable header; the missing end chunk gives it away cheaply. */
+function assertNotTruncated(bytes: Uint8Array, format: ImageFormat): void {
+  if (format === 'png' && Buffer.from(bytes).lastIndexOf(PNG_END_CHUNK) === -1) {
+    throw new ImageRejectedError(
+      'corrupt-image',
+      'The PNG image is corrupt or truncated: its end chunk is missing. Send the complete file.',
+    );
+  }
+}
+
+/** Maps a decoder failure to the rejection the sender should see. */
+export function corruptImage(format: ImageFormat, cause: unknown): ImageRejectedError {
+  const reason = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
+  return new ImageRejectedError(
+    'corrupt-image',
+    `The ${formatName(format)} image is corrupt or truncated and cannot be decoded (${reason}). ` +
+      'Send the complete file.',
+  );
+}
+
+function formatCount(count: number): string {
+  return count.toLocaleString('en-US');
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

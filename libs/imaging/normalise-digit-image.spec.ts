@@ -1,0 +1,283 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import sharp from 'sharp';
+
+import { ImageRejectedError } from './image-rejected-error';
+import { DEFAULT_MAX_PIXELS } from './inspect-image';
+import { DIGIT_IMAGE_SIZE, NormalisedDigit, normaliseDigitImage } from './normalise-digit-image';
+import { findSharedFolder, SHARED_FOLDER_MISSING } from './testing/shared-folder';
+import {
+  digitPng,
+  digitRgba,
+  digitSvg,
+  encodeBmp,
+  SYNTHETIC_SIZE,
+} from './testing/synthetic-digit';
+
+const LIMITS = { maxPixels: DEFAULT_MAX_PIXELS };
+const sharedFolder = findSharedFolder();
+const sharedSuffix = sharedFolder ? '' : ` (${SHARED_FOLDER_MISSING})`;
+
+/** Checks that a result looks like an MNIST digit: white ink, centred, on a black frame. */
+function expectMnistLike(digit: NormalisedDigit): void {
+  expect(digit.isBlank).toBe(false);
+  expect(digit.pixels).toHaveLength(DIGIT_IMAGE_SIZE * DIGIT_IMAGE_SIZE);
+  expect(digit.preview).toHaveLength(DIGIT_IMAGE_SIZE * DIGIT_IMAGE_SIZE);
+
+  const { mass, centreX, centreY, borderMean } = measure(digit.pixels);
+  // Summed ink of MNIST test digits: about 37 for a thin 1 (10th percentile), 120 for a 0.
+  expect(mass).toBeGreaterThan(25);
+  expect(mass).toBeLessThan(250);
+  expect(Math.abs(centreX - 13.5)).toBeLessThan(1);
+  expect(Math.abs(centreY - 13.5)).toBeLessThan(1);
+  expect(borderMean).toBeLessThan(0.02);
+}
+
+function measure(pixels: Float32Array) {
+  let mass = 0;
+  let sumX = 0;
+  let sumY = 0;
+  let borderSum = 0;
+  let borderCount = 0;
+  for (let y = 0; y < DIGIT_IMAGE_SIZE; y++) {
+    for (let x = 0; x < DIGIT_IMAGE_SIZE; x++) {
+      const value = pixels[y * DIGIT_IMAGE_SIZE + x];
+      mass += value;
+      sumX += value * x;
+      sumY += value * y;
+      if (x < 3 || y < 3 || x >= DIGIT_IMAGE_SIZE - 3 || y >= DIGIT_IMAGE_SIZE - 3) {
+        borderSum += value;
+        borderCount++;
+      }
+    }
+  }
+  return { mass, centreX: sumX / mass, centreY: sumY / mass, borderMean: borderSum / borderCount };
+}
+
+function meanAbsoluteDifference(first: Float32Array, second: Float32Array): number {
+  let sum = 0;
+  for (let index = 0; index < first.length; index++) {
+    sum += Math.abs(first[index] - second[index]);
+  }
+  return sum / first.length;
+}
+
+async function rejectionOf(bytes: Uint8Array): Promise<ImageRejectedError> {
+  const error: unknown = await normaliseDigitImage(bytes, LIMITS).then(
+    () => undefined,
+    (reason: unknown) => reason,
+  );
+  expect(error).toBeInstanceOf(ImageRejectedError);
+  return error as ImageRejectedError;
+}
+
+/** Stores `upright` so that a viewer honouring EXIF `orientation` shows it upright again. */
+async function storedForOrientation(upright: Buffer, orientation: number): Promise<Buffer> {
+  const turn = async (bytes: Buffer, angle: number) => sharp(bytes).rotate(angle).png().toBuffer();
+  const stored: Record<number, () => Promise<Buffer>> = {
+    1: async () => upright,
+    2: async () => sharp(upright).flop().png().toBuffer(),
+    3: async () => turn(upright, 180),
+    4: async () => sharp(upright).flip().png().toBuffer(),
+    5: async () =>
+      sharp(await turn(upright, 90))
+        .flop()
+        .png()
+        .toBuffer(),
+    6: async () => turn(upright, 270),
+    7: async () =>
+      sharp(await turn(upright, 270))
+        .flop()
+        .png()
+        .toBuffer(),
+    8: async () => turn(upright, 90),
+  };
+  return sharp(await stored[orientation]())
+    .withMetadata({ orientation })
+    .jpeg({ quality: 95 })
+    .toBuffer();
+}
+
+describe(normaliseDigitImage.name, () => {
+  let reference: NormalisedDigit;
+
+  beforeAll(async () => {
+    reference = await normaliseDigitImage(await digitPng(), LIMITS);
+  });
+
+  it('should turn a dark digit on light paper into a centred white digit on black', () => {
+    expectMnistLike(reference);
+    expect(reference.polarity).toBe('dark-on-light');
+  });
+
+  it('should give the same digit for a light digit on dark paper', async () => {
+    const bytes = await digitPng({ ink: '#eee', paper: '#151515' });
+
+    const sut = await normaliseDigitImage(bytes, LIMITS);
+
+    expect(sut.polarity).toBe('light-on-dark');
+    expect(meanAbsoluteDifference(sut.pixels, reference.pixels)).toBeLessThan(0.03);
+  });
+
+  const variants: [string, () => Promise<Buffer>][] = [
+    [
+      '16-bit greyscale PNG',
+      async () => sharp(digitSvg()).toColourspace('grey16').png().toBuffer(),
+    ],
+    ['palette PNG', async () => sharp(digitSvg()).png({ palette: true, colours: 4 }).toBuffer()],
+    [
+      'grey + alpha PNG, black ink on transparent black',
+      async () =>
+        sharp(digitSvg({ ink: '#000', paper: 'none' }))
+          .toColourspace('b-w')
+          .png()
+          .toBuffer(),
+    ],
+    [
+      'RGBA PNG, white ink on transparent white',
+      async () => {
+        const rgba = await digitRgba({ ink: '#fff', paper: 'none' });
+        for (let index = 0; index < rgba.length; index += 4) {
+          rgba.fill(255, index, index + 3);
+        }
+        const raw = { width: SYNTHETIC_SIZE, height: SYNTHETIC_SIZE, channels: 4 as const };
+        return sharp(rgba, { raw }).png().toBuffer();
+      },
+    ],
+    ['interlaced PNG', async () => sharp(digitSvg()).png({ progressive: true }).toBuffer()],
+    ['CMYK JPEG', async () => sharp(digitSvg()).toColourspace('cmyk').jpeg().toBuffer()],
+    ['JPEG', async () => sharp(digitSvg()).jpeg({ quality: 80 }).toBuffer()],
+    ['WebP', async () => sharp(digitSvg()).webp().toBuffer()],
+    ['GIF', async () => sharp(digitSvg()).gif().toBuffer()],
+    [
+      'GIF with a transparent background',
+      async () =>
+        sharp(digitSvg({ paper: 'none' }))
+          .gif()
+          .toBuffer(),
+    ],
+    ['TIFF', async () => sharp(digitSvg()).tiff().toBuffer()],
+    [
+      '24-bit BMP',
+      async () =>
+        encodeBmp(await digitRgba(), SYNTHETIC_SIZE, SYNTHETIC_SIZE, { bitsPerPixel: 24 }),
+    ],
+    [
+      '8-bit top-down BMP',
+      async () =>
+        encodeBmp(await digitRgba(), SYNTHETIC_SIZE, SYNTHETIC_SIZE, {
+          bitsPerPixel: 8,
+          isTopDown: true,
+        }),
+    ],
+    ...[1, 2, 3, 4, 5, 6, 7, 8].map((orientation): [string, () => Promise<Buffer>] => [
+      `JPEG stored with EXIF orientation ${orientation}`,
+      async () => storedForOrientation(await digitPng(), orientation),
+    ]),
+  ];
+
+  it.each(variants)('should read a %s as the same digit', async (_, encode) => {
+    const bytes = await encode();
+
+    const sut = await normaliseDigitImage(bytes, LIMITS);
+
+    expectMnistLike(sut);
+    expect(meanAbsoluteDifference(sut.pixels, reference.pixels)).toBeLessThan(0.03);
+  });
+
+  it('should keep a thin stroke in a large canvas visible', async () => {
+    const bytes = await sharp(digitSvg({ strokeWidth: 1.5 }))
+      .resize(1600, 1600, { kernel: 'nearest' })
+      .png()
+      .toBuffer();
+
+    const sut = await normaliseDigitImage(bytes, LIMITS);
+
+    expectMnistLike(sut);
+  });
+
+  it.each([
+    ['white', '#ffffff'],
+    ['grey', '#8a8a8a'],
+    ['black', '#000000'],
+  ])('should report a plain %s image as blank', async (_, colour) => {
+    const bytes = await sharp({
+      create: { width: 300, height: 200, channels: 3, background: colour },
+    })
+      .png()
+      .toBuffer();
+
+    const sut = await normaliseDigitImage(bytes, LIMITS);
+
+    expect(sut.isBlank).toBe(true);
+    expect(sut.pixels.every((value) => value === 0)).toBe(true);
+  });
+
+  it('should report blank paper with faint noise as blank', async () => {
+    const noise = Buffer.alloc(300 * 200);
+    for (let index = 0; index < noise.length; index++) {
+      noise[index] = 200 + ((index * 7919) % 9);
+    }
+    const bytes = await sharp(noise, { raw: { width: 300, height: 200, channels: 1 } })
+      .jpeg()
+      .toBuffer();
+
+    const sut = await normaliseDigitImage(bytes, LIMITS);
+
+    expect(sut.isBlank).toBe(true);
+  });
+
+  it('should refuse SVG before anything renders it', async () => {
+    const error = await rejectionOf(digitSvg());
+
+    expect(error.code).toBe('unsupported-format');
+  });
+});
+
+(sharedFolder ? describe : describe.skip)(
+  `${normaliseDigitImage.name} on ../shared${sharedSuffix}`,
+  () => {
+    const casesFolder = join(sharedFolder ?? '', 'cases');
+    const singleFolder = join(sharedFolder ?? '', 'realworld', 'single');
+    const listImages = (folder: string) =>
+      sharedFolder
+        ? readdirSync(folder)
+            .filter((name) => !name.endsWith('.md'))
+            .sort()
+        : [];
+    const cases = listImages(casesFolder);
+
+    it.each(cases.filter((name) => /^\d_/.test(name)))(
+      'should read case %s as a digit',
+      async (name) => {
+        const sut = await normaliseDigitImage(readFileSync(join(casesFolder, name)), LIMITS);
+
+        expectMnistLike(sut);
+      },
+    );
+
+    it.each(
+      cases
+        .filter((name) => !/^\d_/.test(name))
+        .map((name): [string, string] => [
+          name,
+          name.startsWith('bomb_')
+            ? 'too-many-pixels'
+            : ({ 'invalid_zero-bytes.png': 'empty-file', 'invalid_truncated.png': 'corrupt-image' }[
+                name
+              ] ?? 'unsupported-format'),
+        ]),
+    )('should refuse case %s with %s', async (name, code) => {
+      const error = await rejectionOf(readFileSync(join(casesFolder, name)));
+
+      expect(error.code).toBe(code);
+    });
+
+    it.each(listImages(singleFolder))('should find a digit in real upload %s', async (name) => {
+      const sut = await normaliseDigitImage(readFileSync(join(singleFolder, name)), LIMITS);
+
+      expectMnistLike(sut);
+    });
+  },
+);
