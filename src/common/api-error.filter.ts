@@ -85,6 +85,8 @@ function codeForStatus(status: number): string {
     401: 'unauthorized',
     404: 'not-found',
     405: 'method-not-allowed',
+    409: 'conflict',
+    410: 'gone',
     413: 'request-too-large',
     415: 'unsupported-format',
     429: 'too-many-requests',

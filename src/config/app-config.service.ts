@@ -41,6 +41,18 @@ export class AppConfigService {
     return this.config.get('RECONCILE_INTERVAL_SECONDS', { infer: true }) * 1000;
   }
 
+  get taskRetentionMs(): number {
+    return this.config.get('TASK_RETENTION_HOURS', { infer: true }) * 3_600_000;
+  }
+
+  get retentionSweepIntervalMs(): number {
+    return this.config.get('RETENTION_SWEEP_INTERVAL_SECONDS', { infer: true }) * 1000;
+  }
+
+  get shouldKeepImagesAfterFinish(): boolean {
+    return this.config.get('KEEP_IMAGES_AFTER_FINISH', { infer: true });
+  }
+
   get uploadLimits(): UploadLimits {
     return {
       maxFiles: this.config.get('MAX_FILES_PER_REQUEST', { infer: true }),
@@ -53,6 +65,23 @@ export class AppConfigService {
   get uncertainBelow(): number {
     return this.config.get('UNCERTAIN_BELOW', { infer: true });
   }
+
+  /** The Bull Board login, or null when the dashboard is not to be mounted. */
+  get adminCredentials(): AdminCredentials | null {
+    const username = this.config.get('ADMIN_USERNAME', { infer: true });
+    const password = this.config.get('ADMIN_PASSWORD', { infer: true });
+    return username && password ? { username, password } : null;
+  }
+
+  /** Port of the worker's metrics endpoint; 0 when it is off. */
+  get workerMetricsPort(): number {
+    return this.config.get('WORKER_METRICS_PORT', { infer: true });
+  }
+}
+
+export interface AdminCredentials {
+  username: string;
+  password: string;
 }
 
 export interface UploadLimits {

@@ -1,5 +1,6 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import {
+  IsBoolean,
   IsIn,
   IsInt,
   IsNotEmpty,
@@ -8,8 +9,20 @@ import {
   Matches,
   Max,
   Min,
+  MinLength,
   validateSync,
+  ValidateIf,
 } from 'class-validator';
+
+const toNumber = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+
+const toBoolean = ({ value }: { value: unknown }) =>
+  value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
+
+/** The dashboard login is all or nothing: once either half is set, both are validated. */
+const isAdminLoginConfigured = (settings: EnvironmentVariables) =>
+  settings.ADMIN_USERNAME !== undefined || settings.ADMIN_PASSWORD !== undefined;
 
 const toInteger = ({ value }: { value: unknown }) =>
   typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
@@ -66,6 +79,22 @@ export class EnvironmentVariables {
   @Min(1)
   RECONCILE_INTERVAL_SECONDS = 30;
 
+  /** How long a finished task's results stay readable, in hours; then its id answers 410. Default 168 (7 days). */
+  @Transform(toNumber)
+  @Min(0.001)
+  TASK_RETENTION_HOURS = 168;
+
+  /** How often a worker sweeps expired tasks, in seconds. Default 300. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  RETENTION_SWEEP_INTERVAL_SECONDS = 300;
+
+  /** Keep uploaded image bytes after a task finishes (until it expires) instead of deleting them at once. Default false. */
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'KEEP_IMAGES_AFTER_FINISH must be true or false' })
+  KEEP_IMAGES_AFTER_FINISH = false;
+
   /** Most files in one upload. Default 32. */
   @Transform(toInteger)
   @IsInt()
@@ -92,7 +121,7 @@ export class EnvironmentVariables {
   MAX_IMAGE_PIXELS = 40_000_000;
 
   /** Below this confidence a prediction is flagged `uncertain`. Default 0.6. */
-  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? Number(value) : value))
+  @Transform(toNumber)
   @Min(0)
   @Max(1)
   UNCERTAIN_BELOW = 0.6;
@@ -104,6 +133,34 @@ export class EnvironmentVariables {
   /** Lowest level logged. Default log. */
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
+
+  /**
+   * User name that opens the Bull Board queue dashboard at /admin/queues, with ADMIN_PASSWORD.
+   * Default none: without both, the dashboard is not mounted at all.
+   */
+  @ValidateIf(isAdminLoginConfigured)
+  @Matches(/^[^:]+$/, {
+    message: 'ADMIN_USERNAME must be set, without a colon, whenever ADMIN_PASSWORD is',
+  })
+  ADMIN_USERNAME?: string;
+
+  /** Password of ADMIN_USERNAME for /admin/queues. Default none: the dashboard is not mounted. */
+  @ValidateIf(isAdminLoginConfigured)
+  @IsString()
+  @MinLength(12, {
+    message: 'ADMIN_PASSWORD must be set, with at least 12 characters, whenever ADMIN_USERNAME is',
+  })
+  ADMIN_PASSWORD?: string;
+
+  /**
+   * Port of the worker's Prometheus endpoint (GET /metrics); the worker serves nothing else.
+   * Default 0: off, so that several workers on one host never compete for a port.
+   */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  WORKER_METRICS_PORT = 0;
 
   @IsOptional()
   @IsString()

@@ -7,7 +7,18 @@ export enum PredictionTaskStatus {
   Active = 'active',
   Completed = 'completed',
   Failed = 'failed',
+  /** Cancelled by its client before a worker started it. */
+  Cancelled = 'cancelled',
+  /** Finished long enough ago that its results were deleted; the id answers 410. */
+  Expired = 'expired',
 }
+
+/** Statuses in which a task will not change again (until it expires). */
+export const FINISHED_STATUSES = [
+  PredictionTaskStatus.Completed,
+  PredictionTaskStatus.Failed,
+  PredictionTaskStatus.Cancelled,
+];
 
 /** Time spent on a task, in milliseconds. */
 export interface PredictionTaskTimings {
@@ -41,6 +52,17 @@ export class PredictionTask {
 
   @Column({ type: 'jsonb', nullable: true })
   timings!: PredictionTaskTimings | null;
+
+  /** The API key that created the task, when API keys are enabled. */
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  owner!: string | null;
+
+  @Column({ name: 'idempotency_key', type: 'varchar', length: 255, nullable: true })
+  idempotencyKey!: string | null;
+
+  /** sha256 of the uploaded files, to tell a retry from a different request under the same key. */
+  @Column({ name: 'request_hash', type: 'char', length: 64, nullable: true })
+  requestHash!: string | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

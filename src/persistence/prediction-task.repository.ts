@@ -4,10 +4,18 @@ import { DataSource, In, LessThan } from 'typeorm';
 
 import { PredictionTaskImage } from './prediction-task-image.entity';
 import {
+  FINISHED_STATUSES,
   PredictionTask,
   PredictionTaskStatus,
   PredictionTaskTimings,
 } from './prediction-task.entity';
+
+/** Who asked and how to recognise the same request sent again. */
+export interface TaskOrigin {
+  owner: string | null;
+  idempotencyKey: string | null;
+  requestHash: string;
+}
 
 export interface NewTaskImage {
   filename: string;
@@ -39,7 +47,11 @@ export class PredictionTaskRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /** Stores a task and all its images in one transaction: a task is never half-written. */
-  async createTask(id: string, images: NewTaskImage[]): Promise<PredictionTask> {
+  async createTask(
+    id: string,
+    images: NewTaskImage[],
+    origin: TaskOrigin,
+  ): Promise<PredictionTask> {
     return this.dataSource.transaction(async (manager) => {
       const task = manager.create(PredictionTask, {
         id,
@@ -49,6 +61,9 @@ export class PredictionTaskRepository {
         attempts: 0,
         modelVersion: null,
         timings: null,
+        owner: origin.owner,
+        idempotencyKey: origin.idempotencyKey,
+        requestHash: origin.requestHash,
         startedAt: null,
         finishedAt: null,
       });
@@ -70,10 +85,20 @@ export class PredictionTaskRepository {
     });
   }
 
+  /** The task an owner created under an Idempotency-Key, if any. */
+  async findByIdempotencyKey(owner: string | null, key: string): Promise<PredictionTask | null> {
+    return this.dataSource
+      .getRepository(PredictionTask)
+      .createQueryBuilder('task')
+      .where(`COALESCE(task.owner, '') = :owner`, { owner: owner ?? '' })
+      .andWhere('task.idempotency_key = :key', { key })
+      .getOne();
+  }
+
   /** The task and what was read from its images, without the image bytes. */
-  async findWithImages(id: string): Promise<PredictionTask | null> {
+  async findWithImages(id: string, owner: string | null = null): Promise<PredictionTask | null> {
     return this.dataSource.getRepository(PredictionTask).findOne({
-      where: { id },
+      where: { id, ...(owner === null ? {} : { owner }) },
       relations: { images: true },
       order: { images: { position: 'ASC' } },
     });
@@ -139,6 +164,7 @@ export class PredictionTaskRepository {
     outcomes: ImageOutcome[],
     timings: PredictionTaskTimings,
     modelVersion: string,
+    options = { shouldKeepImages: false },
   ): Promise<boolean> {
     return this.dataSource.transaction(async (manager) => {
       const claimed = await manager
@@ -168,7 +194,7 @@ export class PredictionTaskRepository {
             errorCode: outcome.errorCode,
             errorMessage: outcome.errorMessage,
             inputPng: outcome.inputPng,
-            bytes: null,
+            ...(options.shouldKeepImages ? {} : { bytes: null }),
           },
         );
       }
@@ -185,6 +211,63 @@ export class PredictionTaskRepository {
       .where({ id: taskId, status: In([PredictionTaskStatus.Queued, PredictionTaskStatus.Active]) })
       .execute();
     await this.dataSource.getRepository(PredictionTaskImage).update({ taskId }, { bytes: null });
+  }
+
+  /** Cancels a task no worker has started. Returns false when it is no longer queued. */
+  async cancelQueuedTask(taskId: string): Promise<boolean> {
+    const result = await this.dataSource
+      .createQueryBuilder()
+      .update(PredictionTask)
+      .set({
+        status: PredictionTaskStatus.Cancelled,
+        finishedAt: () => 'now()',
+        errorMessage: 'Cancelled by the client before it started',
+      })
+      .where({ id: taskId, status: PredictionTaskStatus.Queued })
+      .execute();
+    if (result.affected === 0) return false;
+
+    await this.dataSource.getRepository(PredictionTaskImage).update({ taskId }, { bytes: null });
+    return true;
+  }
+
+  /** Deletes a finished task and its images. Returns false when it is not finished. */
+  async deleteFinishedTask(taskId: string): Promise<boolean> {
+    const result = await this.dataSource
+      .getRepository(PredictionTask)
+      .delete({ id: taskId, status: In(FINISHED_STATUSES) });
+    return (result.affected ?? 0) > 0;
+  }
+
+  /**
+   * Expires tasks finished before `finishedBefore`: their images and results are deleted
+   * and a small row stays so the id answers 410 Gone. Returns how many expired.
+   */
+  async expireFinishedTasks(finishedBefore: Date, limit: number): Promise<number> {
+    const raw: unknown[] = await this.dataSource.query(
+      `WITH expiring AS (
+         SELECT id FROM prediction_tasks
+          WHERE status = ANY($2) AND finished_at < $1
+          ORDER BY finished_at LIMIT $3
+          FOR UPDATE SKIP LOCKED
+       ), cleared AS (
+         DELETE FROM prediction_task_images WHERE task_id IN (SELECT id FROM expiring)
+       )
+       UPDATE prediction_tasks SET status = 'expired', timings = NULL
+        WHERE id IN (SELECT id FROM expiring) RETURNING id`,
+      [finishedBefore, FINISHED_STATUSES, limit],
+    );
+    // TypeORM answers an UPDATE with [rows, count], anything else with the rows.
+    const expired = Array.isArray(raw[0]) ? raw[0] : raw;
+    return expired.length;
+  }
+
+  /** Forgets expired tasks for good once even their tombstones are old. Returns how many. */
+  async purgeExpiredTasks(finishedBefore: Date): Promise<number> {
+    const result = await this.dataSource
+      .getRepository(PredictionTask)
+      .delete({ status: PredictionTaskStatus.Expired, finishedAt: LessThan(finishedBefore) });
+    return result.affected ?? 0;
   }
 
   /** Unfinished tasks created before `createdBefore`, oldest first, for the reconciler. */

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { Job } from 'bull';
 
 import { encodeInputPreview } from '../../libs/digit-reading/input-preview';
+import { AppConfigService } from '../config/app-config.service';
 import { DigitReadingService } from '../inference/digit-reading.service';
 import { PredictionTaskRepository } from '../persistence/prediction-task.repository';
 import { PREDICT_DIGITS_ATTEMPTS, PredictDigitsJobData } from './queue.constants';
@@ -16,6 +17,7 @@ export class PredictDigitsProcessor {
   constructor(
     private readonly tasks: PredictionTaskRepository,
     private readonly digitReading: DigitReadingService,
+    private readonly config: AppConfigService,
   ) {}
 
   /**
@@ -61,6 +63,7 @@ export class PredictDigitsProcessor {
         total_ms: round(totalMs),
       },
       this.digitReading.modelVersion,
+      { shouldKeepImages: this.config.shouldKeepImagesAfterFinish },
     );
 
     const digits = readings.map((reading) => reading.digit ?? '-').join('');

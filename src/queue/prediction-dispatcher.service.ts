@@ -58,4 +58,36 @@ export class PredictionDispatcher {
       clearTimeout(timer);
     }
   }
+
+  /** Removes a cancelled task's job if it is still waiting; the worker would skip it anyway. */
+  async withdraw(taskId: string): Promise<void> {
+    try {
+      const job = await withinRedisTimeout(this.queue.getJob(taskId));
+      if (job && (await withinRedisTimeout(job.isWaiting())))
+        await withinRedisTimeout(job.remove());
+    } catch (error) {
+      this.logger.warn(
+        `Could not remove the job of cancelled task ${taskId}: ${(error as Error).message}`,
+      );
+    }
+  }
+}
+
+/** Bull waits for Redis to come back; a request must not. */
+async function withinRedisTimeout<T>(work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`no answer from Redis in ${ENQUEUE_TIMEOUT_MS} ms`)),
+      ENQUEUE_TIMEOUT_MS,
+    );
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } catch (error) {
+    work.catch(() => undefined);
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -1,20 +1,26 @@
-import { Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
   ApiBody,
+  ApiConflictResponse,
   ApiConsumes,
+  ApiGoneResponse,
+  ApiHeader,
+  ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiPayloadTooLargeResponse,
   ApiServiceUnavailableResponse,
   ApiTags,
+  ApiUnprocessableEntityResponse,
   ApiUnsupportedMediaTypeResponse,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 
 import { ErrorResponseDto } from '../common/error-response.dto';
+import { CurrentRequester, Requester } from '../common/requester.decorator';
 import { CreatePredictionTaskResponseDto } from './dto/create-prediction-task-response.dto';
 import { GetPredictionTaskQueryDto } from './dto/get-prediction-task-query.dto';
 import { PredictionTaskResponseDto } from './dto/prediction-task-response.dto';
@@ -36,6 +42,12 @@ export class TasksController {
       'poll the result URL in the Location header.',
   })
   @ApiConsumes('multipart/form-data')
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description:
+      'Sending the same key with the same files again returns the same task instead of a new one',
+  })
   @ApiBody({
     schema: {
       type: 'object',
@@ -62,16 +74,22 @@ export class TasksController {
     type: ErrorResponseDto,
     description: 'A file is not a supported image format',
   })
+  @ApiUnprocessableEntityResponse({
+    type: ErrorResponseDto,
+    description: 'The Idempotency-Key was used for a different upload',
+  })
   @ApiServiceUnavailableResponse({
     type: ErrorResponseDto,
     description: 'The task store is down; retry after Retry-After seconds',
   })
   async predict(
     @Req() req: Request,
+    @CurrentRequester() requester: Requester,
     @Res({ passthrough: true }) res: Response,
   ): Promise<CreatePredictionTaskResponseDto> {
-    const id = await this.tasks.submit(req);
+    const { id, isReplay } = await this.tasks.submit(req, requester);
     res.setHeader('Location', `/tasks/result/${id}`);
+    if (isReplay) res.setHeader('Idempotent-Replayed', 'true');
     return { result_id: id };
   }
 
@@ -84,10 +102,31 @@ export class TasksController {
   @ApiOkResponse({ type: PredictionTaskResponseDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'The id is not a UUID' })
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No such task' })
+  @ApiGoneResponse({
+    type: ErrorResponseDto,
+    description: 'The task finished long ago and its results expired',
+  })
   async result(
     @Param('id') id: string,
     @Query() query: GetPredictionTaskQueryDto,
+    @CurrentRequester() requester: Requester,
   ): Promise<PredictionTaskResponseDto> {
-    return this.tasks.getResult(id, { isInputIncluded: query.include === 'input' });
+    return this.tasks.getResult(id, requester, { isInputIncluded: query.include === 'input' });
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({
+    summary: 'Cancel a task that has not started, or delete a finished one',
+    description:
+      'A cancelled task stays readable with status `cancelled`; a deleted one answers 404.',
+  })
+  @ApiNoContentResponse({ description: 'Cancelled or deleted' })
+  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'The id is not a UUID' })
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No such task' })
+  @ApiConflictResponse({ type: ErrorResponseDto, description: 'The task is being processed' })
+  @ApiGoneResponse({ type: ErrorResponseDto, description: 'The task expired' })
+  async remove(@Param('id') id: string, @CurrentRequester() requester: Requester): Promise<void> {
+    await this.tasks.cancelOrDelete(id, requester);
   }
 }

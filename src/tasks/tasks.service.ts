@@ -1,21 +1,32 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Request } from 'express';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { QueryFailedError } from 'typeorm';
 
 import { ImageRejectedError } from '../../libs/imaging/image-rejected-error';
 import { inspectImage } from '../../libs/imaging/inspect-image';
-import { AppConfigService } from '../config/app-config.service';
 import { ErrorCode, FileProblem, LensqError } from '../common/lensq-error';
+import { Requester } from '../common/requester.decorator';
+import { AppConfigService } from '../config/app-config.service';
 import { PredictionTaskImage } from '../persistence/prediction-task-image.entity';
-import { PredictionTask, PredictionTaskStatus } from '../persistence/prediction-task.entity';
-import { NewTaskImage, PredictionTaskRepository } from '../persistence/prediction-task.repository';
+import {
+  FINISHED_STATUSES,
+  PredictionTask,
+  PredictionTaskStatus,
+} from '../persistence/prediction-task.entity';
+import {
+  NewTaskImage,
+  PredictionTaskRepository,
+  TaskOrigin,
+} from '../persistence/prediction-task.repository';
 import { PredictionDispatcher } from '../queue/prediction-dispatcher.service';
 import { ImagePredictionDto } from './dto/image-prediction.dto';
 import { PredictionTaskResponseDto } from './dto/prediction-task-response.dto';
 import { parseImageUpload, ReceivedFile } from './upload/multipart-image-upload.parser';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+const UNIQUE_VIOLATION = '23505';
 
 // When several files are bad, the answer's status is that of the most serious problem.
 const STATUS_PRIORITY: ErrorCode[] = [
@@ -25,7 +36,13 @@ const STATUS_PRIORITY: ErrorCode[] = [
   'empty-file',
 ];
 
-/** Accepts uploads as tasks and answers their outcome. */
+export interface SubmittedTask {
+  id: string;
+  /** True when an Idempotency-Key matched an earlier, identical request. */
+  isReplay: boolean;
+}
+
+/** Accepts uploads as tasks, answers their outcome, cancels and deletes them. */
 @Injectable()
 export class TasksService {
   private readonly logger = new Logger(TasksService.name);
@@ -36,40 +53,38 @@ export class TasksService {
     private readonly dispatcher: PredictionDispatcher,
   ) {}
 
-  /** Validates the upload, stores it, and hands it to the workers. Returns the task id. */
-  async submit(req: Request): Promise<string> {
+  /** Validates the upload, stores it, and hands it to the workers. */
+  async submit(req: Request, requester: Requester): Promise<SubmittedTask> {
+    const idempotencyKey = readIdempotencyKey(req);
     const files = await parseImageUpload(req, this.config.uploadLimits);
 
     const images = await this.inspectAll(files);
+    const origin: TaskOrigin = {
+      owner: requester.owner,
+      idempotencyKey,
+      requestHash: hashFiles(files),
+    };
+
+    const replayed = idempotencyKey ? await this.findReplay(origin) : null;
+    if (replayed) return { id: replayed, isReplay: true };
 
     const id = randomUUID();
-    await this.store(id, images);
+    const stored = await this.store(id, images, origin);
+    if (stored !== id) return { id: stored, isReplay: true };
 
     const isDispatched = await this.dispatcher.dispatch(id);
     this.logger.log(
       `Task ${id} accepted: ${images.length} image(s)${isDispatched ? '' : ', dispatch deferred'}`,
     );
-    return id;
+    return { id, isReplay: false };
   }
 
   async getResult(
     id: string,
+    requester: Requester,
     options = { isInputIncluded: false },
   ): Promise<PredictionTaskResponseDto> {
-    if (!UUID.test(id)) {
-      throw new LensqError(
-        'invalid-task-id',
-        `"${id.slice(0, 80)}" is not a task id; task ids are UUIDs as returned in result_id`,
-      );
-    }
-
-    const task = await this.withDatabase(() => this.tasks.findWithImages(id.toLowerCase()));
-    if (!task) {
-      throw new LensqError(
-        'task-not-found',
-        `No task ${id}; it may never have existed or have been deleted`,
-      );
-    }
+    const task = await this.findVisibleTask(id, requester);
 
     const response = this.toResponse(task);
     if (options.isInputIncluded) {
@@ -80,6 +95,55 @@ export class TasksService {
       }
     }
     return response;
+  }
+
+  /** Cancels a task that has not started, or deletes a finished one with its images. */
+  async cancelOrDelete(id: string, requester: Requester): Promise<'cancelled' | 'deleted'> {
+    const task = await this.findVisibleTask(id, requester);
+
+    if (task.status === PredictionTaskStatus.Queued) {
+      if (await this.withDatabase(() => this.tasks.cancelQueuedTask(task.id))) {
+        await this.dispatcher.withdraw(task.id);
+        this.logger.log(`Task ${task.id} cancelled by its client`);
+        return 'cancelled';
+      }
+    }
+    if (FINISHED_STATUSES.includes(task.status)) {
+      if (await this.withDatabase(() => this.tasks.deleteFinishedTask(task.id))) {
+        this.logger.log(`Task ${task.id} deleted by its client`);
+        return 'deleted';
+      }
+    }
+    throw new LensqError(
+      'task-in-progress',
+      `Task ${task.id} is being processed and cannot be cancelled; delete it once it is finished`,
+    );
+  }
+
+  private async findVisibleTask(id: string, requester: Requester): Promise<PredictionTask> {
+    if (!UUID.test(id)) {
+      throw new LensqError(
+        'invalid-task-id',
+        `"${id.slice(0, 80)}" is not a task id; task ids are UUIDs as returned in result_id`,
+      );
+    }
+
+    const task = await this.withDatabase(() =>
+      this.tasks.findWithImages(id.toLowerCase(), requester.owner),
+    );
+    if (!task) {
+      throw new LensqError(
+        'task-not-found',
+        `No task ${id}; it may never have existed or have been deleted`,
+      );
+    }
+    if (task.status === PredictionTaskStatus.Expired) {
+      throw new LensqError(
+        'task-expired',
+        `Task ${id} finished on ${task.finishedAt?.toISOString()} and its results have expired`,
+      );
+    }
+    return task;
   }
 
   /** Checks every file from its header; all bad files are reported together. */
@@ -124,8 +188,34 @@ export class TasksService {
     return images;
   }
 
-  private async store(id: string, images: NewTaskImage[]): Promise<void> {
-    await this.withDatabase(() => this.tasks.createTask(id, images));
+  /** The id of an earlier identical request under the same key; a different request is refused. */
+  private async findReplay(origin: TaskOrigin): Promise<string | null> {
+    const earlier = await this.withDatabase(() =>
+      this.tasks.findByIdempotencyKey(origin.owner, origin.idempotencyKey!),
+    );
+    if (!earlier) return null;
+    if (earlier.requestHash !== origin.requestHash) {
+      throw new LensqError(
+        'idempotency-key-reused',
+        `Idempotency-Key "${origin.idempotencyKey}" was already used for a different upload (task ${earlier.id}); use a new key for a new request`,
+      );
+    }
+    return earlier.id;
+  }
+
+  /** Stores the task; returns the id of the task that holds the request (another on a key race). */
+  private async store(id: string, images: NewTaskImage[], origin: TaskOrigin): Promise<string> {
+    try {
+      await this.withDatabase(() => this.tasks.createTask(id, images, origin));
+      return id;
+    } catch (error) {
+      const isKeyRace =
+        error instanceof QueryFailedError &&
+        (error.driverError as { code?: string }).code === UNIQUE_VIOLATION &&
+        origin.idempotencyKey !== null;
+      if (!isKeyRace) throw error;
+      return (await this.findReplay(origin))!;
+    }
   }
 
   /** Turns an unreachable database into a 503 the client can retry, never a 500 or a hang. */
@@ -133,7 +223,7 @@ export class TasksService {
     try {
       return await work();
     } catch (error) {
-      if (error instanceof QueryFailedError) throw error;
+      if (error instanceof QueryFailedError || error instanceof LensqError) throw error;
       this.logger.warn(`Database unavailable: ${(error as Error).message}`);
       throw new LensqError(
         'service-unavailable',
@@ -145,8 +235,7 @@ export class TasksService {
   }
 
   private toResponse(task: PredictionTask): PredictionTaskResponseDto {
-    const isReady =
-      task.status === PredictionTaskStatus.Completed || task.status === PredictionTaskStatus.Failed;
+    const isReady = FINISHED_STATUSES.includes(task.status);
     const images = (task.images ?? []).map((image) => this.toImagePrediction(image, isReady));
 
     return {
@@ -181,6 +270,28 @@ export class TasksService {
         : null,
     };
   }
+}
+
+function readIdempotencyKey(req: Request): string | null {
+  const key = req.header('idempotency-key');
+  if (key === undefined) return null;
+  if (!IDEMPOTENCY_KEY.test(key)) {
+    throw new LensqError(
+      'invalid-request',
+      'Idempotency-Key must be 1-255 printable ASCII characters without spaces, such as a UUID',
+    );
+  }
+  return key;
+}
+
+/** Identifies an upload by its files' names and bytes, in order. */
+function hashFiles(files: ReceivedFile[]): string {
+  const hash = createHash('sha256');
+  for (const file of files) {
+    hash.update(`${file.filename}\0${file.bytes.length}\0`);
+    hash.update(file.bytes);
+  }
+  return hash.digest('hex');
 }
 
 function roundTo(value: number, decimals: number): number {

@@ -13,10 +13,23 @@ export class CreatePredictionTasks1764868000000 implements MigrationInterface {
         "attempts" int NOT NULL DEFAULT 0,
         "model_version" varchar(128),
         "timings" jsonb,
+        "owner" varchar(64),
+        "idempotency_key" varchar(255),
+        "request_hash" char(64),
         "created_at" timestamptz NOT NULL DEFAULT now(),
         "started_at" timestamptz,
         "finished_at" timestamptz
       )`);
+    // An Idempotency-Key names one task per owner (anonymous clients share the empty owner).
+    await queryRunner.query(
+      `CREATE UNIQUE INDEX "prediction_tasks_idempotency" ON "prediction_tasks" (COALESCE("owner", ''), "idempotency_key")
+       WHERE "idempotency_key" IS NOT NULL`,
+    );
+    // The cleanup job finds finished tasks by age.
+    await queryRunner.query(
+      `CREATE INDEX "prediction_tasks_finished_at" ON "prediction_tasks" ("finished_at")
+       WHERE "finished_at" IS NOT NULL`,
+    );
     // The reconciler looks for unfinished tasks; history lists newest first.
     await queryRunner.query(
       `CREATE INDEX "prediction_tasks_unfinished" ON "prediction_tasks" ("created_at")

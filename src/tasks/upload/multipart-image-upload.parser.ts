@@ -42,6 +42,7 @@ export function parseImageUpload(req: Request, limits: UploadLimits): Promise<Re
     const unexpectedFields = new Set<string>();
     let failure: LensqError | null = null;
     let receivedBytes = 0;
+    let textImages = 0;
     let settled = false;
 
     const fail = (error: LensqError) => {
@@ -110,7 +111,13 @@ export function parseImageUpload(req: Request, limits: UploadLimits): Promise<Re
         files.push({ index: files.length, filename, bytes: Buffer.concat(chunks) });
       });
     });
-    parser.on('field', (field) => unexpectedFields.add(field));
+    parser.on('field', (field) => {
+      if (field === IMAGES_FIELD) {
+        textImages += 1;
+        return;
+      }
+      unexpectedFields.add(field);
+    });
     parser.on('filesLimit', () =>
       fail(
         new LensqError(
@@ -129,6 +136,14 @@ export function parseImageUpload(req: Request, limits: UploadLimits): Promise<Re
           new LensqError(
             'invalid-request',
             `Unexpected field(s) ${[...unexpectedFields].map((name) => `"${name}"`).join(', ')}: send the images as files in the field "${IMAGES_FIELD}" and nothing else`,
+          ),
+        );
+      }
+      if (textImages > 0) {
+        return finish(
+          new LensqError(
+            'invalid-request',
+            `The field "${IMAGES_FIELD}" held ${textImages} text value(s) instead of files: attach each image as a file (curl: -F ${IMAGES_FIELD}=@digit.png)`,
           ),
         );
       }

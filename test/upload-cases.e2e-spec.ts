@@ -1,0 +1,255 @@
+import { readdirSync } from 'node:fs';
+import { request } from 'node:http';
+import * as path from 'node:path';
+
+import { fileFromDisk, submitImages, UploadFile, waitForResult } from './support/lensq-client';
+import { LensqStack } from './support/lensq-stack';
+import { hasSharedData, sharedPath } from './support/shared-data';
+
+const LIMITS = {
+  MAX_FILES_PER_REQUEST: '4',
+  MAX_FILE_BYTES: '400000',
+  MAX_REQUEST_BYTES: '1000000',
+};
+
+interface ErrorBody {
+  statusCode: number;
+  code: string;
+  message: string;
+  details: Array<{ file: string; code: string }>;
+}
+
+/** The awkward and broken uploads of ../shared/cases, and whole requests that must be refused. */
+describe('Awkward and broken uploads (real API and worker)', () => {
+  const stack = new LensqStack(LIMITS);
+
+  beforeAll(async () => {
+    await stack.start();
+  }, 120_000);
+
+  afterAll(async () => {
+    await stack.stop();
+  }, 60_000);
+
+  const describeWithCases = hasSharedData('cases') ? describe : describe.skip;
+  describeWithCases('every file in ../shared/cases gets the outcome its README gives', () => {
+    const cases = hasSharedData('cases')
+      ? readdirSync(sharedPath('cases'))
+          .filter((name) => name !== 'README.md')
+          .sort()
+      : [];
+    const readable = cases.filter((name) => /^\d_/.test(name));
+    const refused = cases.filter((name) => !/^\d_/.test(name));
+
+    it.each(readable)('should read %s as its digit', async (name) => {
+      const response = await submitImages(stack.baseUrl, [
+        {
+          ...fileFromDisk(sharedPath('cases', name)),
+          type: name.endsWith('.jpg') ? 'image/jpeg' : 'image/png',
+        },
+      ]);
+      expect(response.status).toBe(202);
+      const { result_id: id } = (await response.json()) as { result_id: string };
+
+      const result = await waitForResult(stack.baseUrl, id);
+
+      expect(result.value).toEqual([name[0]]);
+    });
+
+    it.each(refused)('should refuse %s with a 4xx naming the file', async (name) => {
+      const response = await submitImages(stack.baseUrl, [fileFromDisk(sharedPath('cases', name))]);
+      const body = (await response.json()) as ErrorBody;
+
+      expect(response.status).toBeGreaterThanOrEqual(400);
+      expect(response.status).toBeLessThan(500);
+      expect(body.message).toContain(name);
+      expect(body.details.map((detail) => detail.file)).toEqual([name]);
+    });
+
+    it('should state the pixel limit when refusing the decompression bomb', async () => {
+      const response = await submitImages(stack.baseUrl, [
+        fileFromDisk(sharedPath('cases', 'bomb_20000x20000.png')),
+      ]);
+      const body = (await response.json()) as ErrorBody;
+
+      expect(response.status).toBe(413);
+      expect(body.code).toBe('too-many-pixels');
+      expect(body.message).toContain('40,000,000');
+    });
+
+    it('should list every bad file of a request at once', async () => {
+      const files = ['invalid_zero-bytes.png', 'invalid_text-named.png', 'invalid_truncated.png'];
+
+      const response = await submitImages(
+        stack.baseUrl,
+        files.map((name) => fileFromDisk(sharedPath('cases', name))),
+      );
+      const body = (await response.json()) as ErrorBody;
+
+      expect(body.details.map((detail) => [detail.file, detail.code])).toEqual([
+        ['invalid_zero-bytes.png', 'empty-file'],
+        ['invalid_text-named.png', 'unsupported-format'],
+        ['invalid_truncated.png', 'corrupt-image'],
+      ]);
+    });
+  });
+
+  describe('whole requests', () => {
+    it('should refuse SVG with 415 and the list of supported formats, without rendering it', async () => {
+      const svg: UploadFile = {
+        name: 'seven.svg',
+        bytes: Buffer.from(
+          '<svg xmlns="http://www.w3.org/2000/svg" width="28" height="28"><text>7</text></svg>',
+        ),
+        type: 'image/svg+xml',
+      };
+
+      const response = await submitImages(stack.baseUrl, [svg]);
+      const body = (await response.json()) as ErrorBody;
+
+      expect(response.status).toBe(415);
+      expect(body.message).toMatch(/SVG.*not supported.*PNG, JPEG, WebP, GIF, BMP, TIFF/);
+    });
+
+    it('should refuse PDF with 415', async () => {
+      const pdf: UploadFile = {
+        name: 'scan.pdf',
+        bytes: Buffer.from('%PDF-1.4\n1 0 obj\n<<>>\nendobj\n'),
+      };
+
+      const response = await submitImages(stack.baseUrl, [pdf]);
+
+      expect(response.status).toBe(415);
+    });
+
+    it('should refuse more files than the limit with 413 naming the limit', async () => {
+      const files = Array.from({ length: 5 }, (_, index) => ({
+        name: `${index}.png`,
+        bytes: Buffer.from('x'),
+      }));
+
+      const response = await submitImages(stack.baseUrl, files);
+      const body = (await response.json()) as ErrorBody;
+
+      expect(response.status).toBe(413);
+      expect(body).toMatchObject({ code: 'too-many-files' });
+      expect(body.message).toContain('at most 4');
+    });
+
+    it('should refuse a file over the per-file limit with 413 naming the file and the limit', async () => {
+      const response = await submitImages(stack.baseUrl, [
+        { name: 'huge-scan.png', bytes: Buffer.alloc(500_000, 1) },
+      ]);
+      const body = (await response.json()) as ErrorBody;
+
+      expect(response.status).toBe(413);
+      expect(body.message).toContain('huge-scan.png');
+      expect(body.message).toContain('400000');
+    });
+
+    it('should answer 413, not reset the connection, for an oversized body with Content-Length', async () => {
+      const answer = await sendRawMultipart(stack.port, 8, 200_000, { isChunked: false });
+
+      expect(answer.status).toBe(413);
+      expect(answer.body).toMatchObject({ code: 'request-too-large' });
+    });
+
+    it('should answer 413, not reset the connection, for an oversized chunked body without Content-Length', async () => {
+      const answer = await sendRawMultipart(stack.port, 8, 200_000, { isChunked: true });
+
+      expect(answer.status).toBe(413);
+      expect(answer.body).toMatchObject({ code: 'request-too-large' });
+    });
+
+    it('should refuse a text value in the images field with 400', async () => {
+      const form = new FormData();
+      form.append('images', 'not a file');
+
+      const response = await fetch(`${stack.baseUrl}/tasks/predict`, {
+        method: 'POST',
+        body: form,
+      });
+      const body = (await response.json()) as ErrorBody;
+
+      expect(response.status).toBe(400);
+      expect(body.message).toContain('instead of files');
+    });
+
+    it('should keep a path in a file name for display only', async () => {
+      const file = {
+        ...fileFromDisk(path.join(__dirname, '..', 'README.md')),
+        name: '../../etc/passwd',
+      };
+
+      const response = await submitImages(stack.baseUrl, [file]);
+      const body = (await response.json()) as ErrorBody;
+
+      expect(response.status).toBe(415);
+      expect(body.details[0].file).toBe('passwd');
+    });
+
+    it('should still serve after all of the above', async () => {
+      const response = await fetch(
+        `${stack.baseUrl}/tasks/result/00000000-0000-4000-8000-000000000000`,
+      );
+
+      expect(response.status).toBe(404);
+    });
+  });
+});
+
+/**
+ * Streams a multipart body of `parts` files of `partBytes` each with node:http, so the
+ * test controls chunking and sees a reset connection as an error instead of a status.
+ */
+function sendRawMultipart(
+  port: number,
+  parts: number,
+  partBytes: number,
+  options: { isChunked: boolean },
+): Promise<{ status: number; body: unknown }> {
+  const boundary = 'lensq-test-boundary';
+  const chunks: Buffer[] = [];
+  for (let index = 0; index < parts; index += 1) {
+    chunks.push(
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="images"; filename="part-${index}.png"\r\n` +
+          'Content-Type: image/png\r\n\r\n',
+      ),
+      Buffer.alloc(partBytes, index),
+      Buffer.from('\r\n'),
+    );
+  }
+  chunks.push(Buffer.from(`--${boundary}--\r\n`));
+  const total = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
+
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/tasks/predict',
+        headers: {
+          'content-type': `multipart/form-data; boundary=${boundary}`,
+          ...(options.isChunked
+            ? { 'transfer-encoding': 'chunked' }
+            : { 'content-length': String(total) }),
+        },
+      },
+      (res) => {
+        const received: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => received.push(chunk));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            body: JSON.parse(Buffer.concat(received).toString()),
+          }),
+        );
+      },
+    );
+    req.on('error', reject);
+    for (const chunk of chunks) req.write(chunk);
+    req.end();
+  });
+}
