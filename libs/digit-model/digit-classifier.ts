@@ -1,0 +1,80 @@
+import type * as tf from '@tensorflow/tfjs';
+
+import {
+  loadTensorFlow,
+  TensorFlowBackendName,
+  TensorFlowModule,
+} from '../tfjs/tensorflow-runtime';
+import { DirectoryModelHandler } from './directory-model-handler';
+import { DigitModelMetadata, readModelMetadata } from './model-metadata';
+import { CLASS_COUNT, IMAGE_SIZE } from './network';
+
+export const DIGIT_INPUT_LENGTH = IMAGE_SIZE * IMAGE_SIZE;
+
+export interface DigitPrediction {
+  /** Probability of each digit 0–9; they sum to 1. */
+  probabilities: number[];
+}
+
+/**
+ * Reads normalised digit images with the trained network. Framework-free: the service wraps
+ * it in a provider.
+ *
+ * Input: 28x28 images normalised the MNIST way (ink white on black, longest side 20 px, centred
+ * by centre of mass, floats in [0, 1]), each a Float32Array of 784 values in row-major order.
+ */
+export class DigitClassifier {
+  constructor(
+    private readonly tf: TensorFlowModule,
+    private readonly model: tf.LayersModel,
+    /** The TensorFlow.js backend in use: 'tensorflow' (native) or 'wasm'. */
+    readonly backend: TensorFlowBackendName,
+    readonly metadata: DigitModelMetadata,
+  ) {}
+
+  /** Loads `model.json`, `weights.bin` and `metadata.json` from a directory. */
+  static async load(modelDirectory: string): Promise<DigitClassifier> {
+    const { tf, backend } = await loadTensorFlow();
+    const handler = new DirectoryModelHandler(modelDirectory);
+    const model = await tf.loadLayersModel(handler);
+    const artifacts = await handler.load();
+    const metadata = await readModelMetadata(
+      modelDirectory,
+      artifacts.userDefinedMetadata as Record<string, unknown> | undefined,
+    );
+
+    return new DigitClassifier(tf, model, backend, metadata);
+  }
+
+  /** Classifies a batch of images in one forward pass; returns one prediction per image. */
+  predict(inputs: Float32Array[]): DigitPrediction[] {
+    if (inputs.length === 0) {
+      return [];
+    }
+    const batch = new Float32Array(inputs.length * DIGIT_INPUT_LENGTH);
+    inputs.forEach((input, index) => {
+      if (input.length !== DIGIT_INPUT_LENGTH) {
+        throw new Error(
+          `Image ${index} has ${input.length} values; expected ${DIGIT_INPUT_LENGTH} (28x28).`,
+        );
+      }
+      batch.set(input, index * DIGIT_INPUT_LENGTH);
+    });
+
+    const probabilities = this.tf.tidy(() => {
+      const images = this.tf.tensor4d(batch, [inputs.length, IMAGE_SIZE, IMAGE_SIZE, 1]);
+      return (this.model.predict(images) as tf.Tensor).dataSync();
+    });
+
+    return inputs.map((_, index) => ({
+      probabilities: Array.from(
+        probabilities.subarray(index * CLASS_COUNT, (index + 1) * CLASS_COUNT),
+      ),
+    }));
+  }
+
+  /** Frees the model's weights. The classifier is unusable afterwards. */
+  dispose(): void {
+    this.model.dispose();
+  }
+}
