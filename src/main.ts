@@ -2,6 +2,7 @@ import { INestApplication, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 
+import { API_KEY_SECURITY } from './access/access.constants';
 import { ApiModule } from './api.module';
 import { createAppLogger } from './common/app-logger';
 import { readSettingsOrExit } from './common/bootstrap-settings';
@@ -30,6 +31,15 @@ function documentApi(app: INestApplication): void {
         'then poll GET /tasks/result/{id}.',
     )
     .setVersion('1')
+    .addApiKey(
+      {
+        type: 'apiKey',
+        in: 'header',
+        name: 'X-API-Key',
+        description: 'Needed only when API_KEYS is set',
+      },
+      API_KEY_SECURITY,
+    )
     .build();
   const document = SwaggerModule.createDocument(app, config);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });

@@ -12,6 +12,7 @@ import {
 } from './support/lensq-client';
 import { DATABASE_URL, LensqStack } from './support/lensq-stack';
 import { hasSharedData, realWorldSingleImages, sharedPath } from './support/shared-data';
+import { blankPng, syntheticDigitPng } from './support/synthetic-images';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ARTIFACTS = path.resolve(__dirname, '..', 'test-artifacts');
@@ -78,7 +79,7 @@ describe('Tasks API (real API, worker, Redis and Postgres)', () => {
     });
 
     it('should answer 202 with a result id and a Location, then the full result', async () => {
-      const files = [drawnDigitPng(1), drawnDigitPng(0)];
+      const files = [syntheticDigitPng(1), syntheticDigitPng(0)];
 
       const response = await submitImages(stack.baseUrl, files);
       const body = (await response.json()) as { result_id: string };
@@ -112,7 +113,7 @@ describe('Tasks API (real API, worker, Redis and Postgres)', () => {
 
     it('should return what the model saw as a 28x28 PNG when asked with include=input', async () => {
       const { result_id: id } = (await (
-        await submitImages(stack.baseUrl, [drawnDigitPng(1)])
+        await submitImages(stack.baseUrl, [syntheticDigitPng(1)])
       ).json()) as {
         result_id: string;
       };
@@ -137,7 +138,7 @@ describe('Tasks API (real API, worker, Redis and Postgres)', () => {
     });
 
     it('should record the task in Postgres and drop the image bytes once finished', async () => {
-      const response = await submitImages(stack.baseUrl, [drawnDigitPng(1)]);
+      const response = await submitImages(stack.baseUrl, [syntheticDigitPng(1)]);
       const { result_id: id } = (await response.json()) as { result_id: string };
       await waitForResult(stack.baseUrl, id);
 
@@ -153,7 +154,7 @@ describe('Tasks API (real API, worker, Redis and Postgres)', () => {
     });
 
     it('should give a blank image its own answer and still read its sibling', async () => {
-      const files = [blankPng(), drawnDigitPng(1)];
+      const files = [blankPng(), syntheticDigitPng(1)];
 
       const { result_id: id } = (await (await submitImages(stack.baseUrl, files)).json()) as {
         result_id: string;
@@ -210,7 +211,7 @@ describe('Tasks API (real API, worker, Redis and Postgres)', () => {
         type: 'image/png',
       };
 
-      const response = await submitImages(stack.baseUrl, [drawnDigitPng(1), text]);
+      const response = await submitImages(stack.baseUrl, [syntheticDigitPng(1), text]);
       const body = (await response.json()) as { details: Array<{ file: string; index: number }> };
 
       expect(response.status).toBe(415);
@@ -254,71 +255,6 @@ function chunk<T>(items: T[], size: number): T[][] {
   return Array.from({ length: Math.ceil(items.length / size) }, (_, index) =>
     items.slice(index * size, (index + 1) * size),
   );
-}
-
-let syntheticCount = 0;
-
-/** A 28x28 grey PNG with a bar or a ring, built by hand so the test needs no image library. */
-function drawnDigitPng(shape: 0 | 1): UploadFile {
-  const pixels = Buffer.alloc(28 * 28);
-  for (let y = 0; y < 28; y += 1) {
-    for (let x = 0; x < 28; x += 1) {
-      const isInk =
-        shape === 1
-          ? x >= 13 && x <= 15 && y >= 4 && y <= 23
-          : Math.abs(Math.hypot((x - 14) / 6, (y - 14) / 9) - 1) < 0.2;
-      pixels[y * 28 + x] = isInk ? 255 : 0;
-    }
-  }
-  return {
-    name: `synthetic-${syntheticCount++}.png`,
-    bytes: encodeGreyPng(pixels, 28, 28),
-    type: 'image/png',
-  };
-}
-
-function blankPng(): UploadFile {
-  return {
-    name: 'blank.png',
-    bytes: encodeGreyPng(Buffer.alloc(28 * 28, 255), 28, 28),
-    type: 'image/png',
-  };
-}
-
-function encodeGreyPng(pixels: Buffer, width: number, height: number): Buffer {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const zlib = require('node:zlib') as typeof import('node:zlib');
-  const rows = Buffer.alloc((width + 1) * height);
-  for (let y = 0; y < height; y += 1)
-    pixels.copy(rows, y * (width + 1) + 1, y * width, (y + 1) * width);
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header.set([8, 0, 0, 0, 0], 8);
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    pngChunk('IHDR', header),
-    pngChunk('IDAT', zlib.deflateSync(rows)),
-    pngChunk('IEND', Buffer.alloc(0)),
-  ]);
-}
-
-function pngChunk(type: string, data: Buffer): Buffer {
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(data.length);
-  const typeAndData = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(typeAndData));
-  return Buffer.concat([length, typeAndData, crc]);
-}
-
-function crc32(bytes: Buffer): number {
-  let crc = 0xffffffff;
-  for (const byte of bytes) {
-    crc ^= byte;
-    for (let bit = 0; bit < 8; bit += 1) crc = crc & 1 ? (crc >>> 1) ^ 0xedb88320 : crc >>> 1;
-  }
-  return (crc ^ 0xffffffff) >>> 0;
 }
 
 function writeArtifact(name: string, content: unknown): void {

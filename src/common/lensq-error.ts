@@ -14,6 +14,7 @@ export const ERROR_STATUS = {
   'request-too-large': 413,
   'too-many-pixels': 413,
   'unsupported-format': 415,
+  'too-many-requests': 429,
   'service-unavailable': 503,
 } as const;
 

@@ -12,10 +12,12 @@ export function setRequester(req: Request, requester: Requester): void {
   (req as unknown as Record<symbol, Requester>)[REQUESTER] = requester;
 }
 
+export function requesterOf(req: Request): Requester {
+  return (req as unknown as Record<symbol, Requester | undefined>)[REQUESTER] ?? { owner: null };
+}
+
 /** The requester set by the API-key guard, or an anonymous one when keys are off. */
 export const CurrentRequester = createParamDecorator(
-  (_: unknown, ctx: ExecutionContext): Requester => {
-    const req = ctx.switchToHttp().getRequest<Request>();
-    return (req as unknown as Record<symbol, Requester | undefined>)[REQUESTER] ?? { owner: null };
-  },
+  (_: unknown, ctx: ExecutionContext): Requester =>
+    requesterOf(ctx.switchToHttp().getRequest<Request>()),
 );

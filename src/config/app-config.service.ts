@@ -53,6 +53,24 @@ export class AppConfigService {
     return this.config.get('KEEP_IMAGES_AFTER_FINISH', { infer: true });
   }
 
+  /** Owner by key; empty when API keys are off. */
+  get apiKeys(): Map<string, string> {
+    const pairs = this.config.get('API_KEYS', { infer: true });
+    return new Map(
+      pairs
+        .split(',')
+        .filter(Boolean)
+        .map((pair) => {
+          const separator = pair.indexOf(':');
+          return [pair.slice(separator + 1), pair.slice(0, separator)] as [string, string];
+        }),
+    );
+  }
+
+  get rateLimitPerMinute(): number {
+    return this.config.get('RATE_LIMIT_PER_MINUTE', { infer: true });
+  }
+
   get uploadLimits(): UploadLimits {
     return {
       maxFiles: this.config.get('MAX_FILES_PER_REQUEST', { infer: true }),

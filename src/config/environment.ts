@@ -95,6 +95,22 @@ export class EnvironmentVariables {
   @IsBoolean({ message: 'KEEP_IMAGES_AFTER_FINISH must be true or false' })
   KEEP_IMAGES_AFTER_FINISH = false;
 
+  /**
+   * API keys as comma-separated `owner:key` pairs (owner 1-64 of a-z, 0-9, _ and -; key at
+   * least 16 characters). Default empty: keys are off and every task is visible to everyone.
+   */
+  @Matches(/^$|^[a-z0-9_-]{1,64}:[^,:\s]{16,}(,[a-z0-9_-]{1,64}:[^,:\s]{16,})*$/, {
+    message:
+      'API_KEYS must be comma-separated owner:key pairs, owner of a-z 0-9 _ -, key of 16+ characters',
+  })
+  API_KEYS = '';
+
+  /** Requests per minute allowed to one API key (or one client address when keys are off); 0 turns the limit off. Default 0. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  RATE_LIMIT_PER_MINUTE = 0;
+
   /** Most files in one upload. Default 32. */
   @Transform(toInteger)
   @IsInt()

@@ -10,6 +10,16 @@ import {
   PredictionTaskTimings,
 } from './prediction-task.entity';
 
+export interface TaskListFilter {
+  owner: string | null;
+  status?: PredictionTaskStatus;
+  createdAfter?: Date;
+  createdBefore?: Date;
+  /** Continue after this task, in newest-first order. */
+  after?: { createdAt: Date; id: string };
+  limit: number;
+}
+
 /** Who asked and how to recognise the same request sent again. */
 export interface TaskOrigin {
   owner: string | null;
@@ -102,6 +112,38 @@ export class PredictionTaskRepository {
       relations: { images: true },
       order: { images: { position: 'ASC' } },
     });
+  }
+
+  /**
+   * Tasks newest first, with their images (without bytes), for history pages. Keyset
+   * pagination on (created_at, id): stable while new tasks arrive.
+   */
+  async listTasks(filter: TaskListFilter): Promise<PredictionTask[]> {
+    const query = this.dataSource
+      .getRepository(PredictionTask)
+      .createQueryBuilder('task')
+      .orderBy('task.created_at', 'DESC')
+      .addOrderBy('task.id', 'DESC')
+      .take(filter.limit);
+    if (filter.owner !== null) query.andWhere('task.owner = :owner', { owner: filter.owner });
+    if (filter.status) query.andWhere('task.status = :status', { status: filter.status });
+    if (filter.createdAfter) query.andWhere('task.created_at >= :createdAfter', filter);
+    if (filter.createdBefore) query.andWhere('task.created_at < :createdBefore', filter);
+    if (filter.after) {
+      query.andWhere('(task.created_at, task.id) < (:afterCreatedAt, :afterId)', {
+        afterCreatedAt: filter.after.createdAt,
+        afterId: filter.after.id,
+      });
+    }
+    const tasks = await query.getMany();
+    if (tasks.length === 0) return tasks;
+
+    const images = await this.dataSource.getRepository(PredictionTaskImage).find({
+      where: { taskId: In(tasks.map((task) => task.id)) },
+      order: { position: 'ASC' },
+    });
+    for (const task of tasks) task.images = images.filter((image) => image.taskId === task.id);
+    return tasks;
   }
 
   /** The 28x28 model inputs of a task's images, by position. */

@@ -1,4 +1,15 @@
-import { Controller, Delete, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import {
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  Post,
+  Query,
+  Req,
+  Res,
+  UseGuards,
+} from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
@@ -13,21 +24,39 @@ import {
   ApiOperation,
   ApiPayloadTooLargeResponse,
   ApiServiceUnavailableResponse,
+  ApiSecurity,
   ApiTags,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
   ApiUnprocessableEntityResponse,
   ApiUnsupportedMediaTypeResponse,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 
+import { API_KEY_SECURITY } from '../access/access.constants';
+import { ApiKeyGuard } from '../access/api-key.guard';
+import { RateLimitGuard } from '../access/rate-limit.guard';
 import { ErrorResponseDto } from '../common/error-response.dto';
 import { CurrentRequester, Requester } from '../common/requester.decorator';
 import { CreatePredictionTaskResponseDto } from './dto/create-prediction-task-response.dto';
 import { GetPredictionTaskQueryDto } from './dto/get-prediction-task-query.dto';
+import { ListPredictionTasksQueryDto } from './dto/list-prediction-tasks-query.dto';
+import { PredictionTaskPageDto } from './dto/prediction-task-page.dto';
 import { PredictionTaskResponseDto } from './dto/prediction-task-response.dto';
 import { TasksService } from './tasks.service';
 import { IMAGES_FIELD } from './upload/multipart-image-upload.parser';
 
 @ApiTags('tasks')
+@ApiSecurity(API_KEY_SECURITY)
+@ApiUnauthorizedResponse({
+  type: ErrorResponseDto,
+  description: 'API keys are enabled and none or a wrong one was sent',
+})
+@ApiTooManyRequestsResponse({
+  type: ErrorResponseDto,
+  description: 'Rate limit reached; retry after Retry-After seconds',
+})
+@UseGuards(ApiKeyGuard, RateLimitGuard)
 @Controller('tasks')
 export class TasksController {
   constructor(private readonly tasks: TasksService) {}
@@ -91,6 +120,24 @@ export class TasksController {
     res.setHeader('Location', `/tasks/result/${id}`);
     if (isReplay) res.setHeader('Idempotent-Replayed', 'true');
     return { result_id: id };
+  }
+
+  @Get()
+  @ApiOperation({
+    summary: 'Task history, newest first',
+    description:
+      'Filter by status and creation time; page with `limit` and the `next_cursor` of the previous page.',
+  })
+  @ApiOkResponse({ type: PredictionTaskPageDto })
+  @ApiBadRequestResponse({
+    type: ErrorResponseDto,
+    description: 'A filter or the cursor is malformed',
+  })
+  async list(
+    @Query() query: ListPredictionTasksQueryDto,
+    @CurrentRequester() requester: Requester,
+  ): Promise<PredictionTaskPageDto> {
+    return this.tasks.list(query, requester);
   }
 
   @Get('result/:id')

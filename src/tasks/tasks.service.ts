@@ -21,12 +21,15 @@ import {
 } from '../persistence/prediction-task.repository';
 import { PredictionDispatcher } from '../queue/prediction-dispatcher.service';
 import { ImagePredictionDto } from './dto/image-prediction.dto';
+import { ListPredictionTasksQueryDto } from './dto/list-prediction-tasks-query.dto';
+import { PredictionTaskPageDto } from './dto/prediction-task-page.dto';
 import { PredictionTaskResponseDto } from './dto/prediction-task-response.dto';
 import { parseImageUpload, ReceivedFile } from './upload/multipart-image-upload.parser';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 const UNIQUE_VIOLATION = '23505';
+const DEFAULT_PAGE_SIZE = 20;
 
 // When several files are bad, the answer's status is that of the most serious problem.
 const STATUS_PRIORITY: ErrorCode[] = [
@@ -95,6 +98,31 @@ export class TasksService {
       }
     }
     return response;
+  }
+
+  /** The requester's tasks, newest first, a page at a time. */
+  async list(
+    query: ListPredictionTasksQueryDto,
+    requester: Requester,
+  ): Promise<PredictionTaskPageDto> {
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+
+    const tasks = await this.withDatabase(() =>
+      this.tasks.listTasks({
+        owner: requester.owner,
+        status: query.status,
+        createdAfter: query.created_after ? new Date(query.created_after) : undefined,
+        createdBefore: query.created_before ? new Date(query.created_before) : undefined,
+        after: query.cursor ? decodeCursor(query.cursor) : undefined,
+        limit,
+      }),
+    );
+
+    const last = tasks.length === limit ? tasks[tasks.length - 1] : undefined;
+    return {
+      tasks: tasks.map((task) => this.toResponse(task)),
+      next_cursor: last ? encodeCursor(last) : null,
+    };
   }
 
   /** Cancels a task that has not started, or deletes a finished one with its images. */
@@ -270,6 +298,22 @@ export class TasksService {
         : null,
     };
   }
+}
+
+function encodeCursor(task: PredictionTask): string {
+  return Buffer.from(`${task.createdAt.toISOString()}|${task.id}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+  const [time, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  const createdAt = new Date(time);
+  if (Number.isNaN(createdAt.getTime()) || !UUID.test(id ?? '')) {
+    throw new LensqError(
+      'invalid-request',
+      'cursor must be a next_cursor value from a previous page',
+    );
+  }
+  return { createdAt, id };
 }
 
 function readIdempotencyKey(req: Request): string | null {

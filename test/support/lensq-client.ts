@@ -55,11 +55,12 @@ export async function waitForResult(
   baseUrl: string,
   id: string,
   timeoutMs = 60_000,
+  init: RequestInit = {},
 ): Promise<TaskResult> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
-    const response = await fetch(`${baseUrl}/tasks/result/${id}`);
+    const response = await fetch(`${baseUrl}/tasks/result/${id}`, init);
     last = await response.json();
     if (response.status === 200 && (last as TaskResult).ready) return last as TaskResult;
     await sleep(50);

@@ -16,7 +16,7 @@ export class CreatePredictionTasks1764868000000 implements MigrationInterface {
         "owner" varchar(64),
         "idempotency_key" varchar(255),
         "request_hash" char(64),
-        "created_at" timestamptz NOT NULL DEFAULT now(),
+        "created_at" timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now()),
         "started_at" timestamptz,
         "finished_at" timestamptz
       )`);
