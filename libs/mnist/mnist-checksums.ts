@@ -13,8 +13,8 @@ export interface AcceptedChecksum {
   source: string;
 }
 
-const CANONICAL = 'canonical MNIST distribution (published MD5)';
-const SHARED = 'lensq shared data (data/mnist/README.md)';
+const CANONICAL = 'canonical MNIST distribution, published MD5';
+const SHARED = 'lensq shared data, data/mnist/README.md';
 
 /**
  * Digests of the decompressed files that we accept. The canonical distribution publishes MD5s;

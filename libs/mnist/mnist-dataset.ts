@@ -47,9 +47,11 @@ export async function loadMnist(
     await downloadMissingMnistFiles(directory, options.mirrorUrl ?? DEFAULT_MNIST_MIRROR_URL);
   }
 
-  const [trainImages, trainLabels, testImages, testLabels] = await Promise.all(
-    Object.values(FILES).map((fileName) => readVerified(directory, fileName)),
-  );
+  // One file after the other, so that the first bad file is always the one reported.
+  const trainImages = await readVerified(directory, FILES.trainImages);
+  const trainLabels = await readVerified(directory, FILES.trainLabels);
+  const testImages = await readVerified(directory, FILES.testImages);
+  const testLabels = await readVerified(directory, FILES.testLabels);
 
   return {
     train: toSplit(trainImages, trainLabels, FILES.trainImages),
