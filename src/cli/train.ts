@@ -12,7 +12,7 @@ import {
  * produced the committed model in model/ (see model/MODEL_CARD.md).
  */
 const DEFAULTS = {
-  epochs: 18,
+  epochs: 12,
   batchSize: 64,
   seed: 20261204,
   peakLearningRate: 0.002,
