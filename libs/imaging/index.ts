@@ -1,6 +1,6 @@
 /** Public surface of the imaging library, shared by the API, the worker and the CLI. */
 export { decodeImage } from './decode-image';
-export type { DecodedImage, DecodeOptions } from './decode-image';
+export type { DecodedImage, DecodeOptions, PixelBox } from './decode-image';
 export {
   detectImageFormat,
   formatName,
@@ -13,4 +13,4 @@ export type { ImageRejectionCode } from './image-rejected-error';
 export { assertWithinLimits, DEFAULT_MAX_PIXELS, inspectImage } from './inspect-image';
 export type { ImageInfo, ImageLimits } from './inspect-image';
 export { DIGIT_IMAGE_SIZE, normaliseDigitImage } from './normalise-digit-image';
-export type { InkPolarity, NormalisedDigit, PixelBox } from './normalise-digit-image';
+export type { InkPolarity, NormalisedDigit } from './normalise-digit-image';

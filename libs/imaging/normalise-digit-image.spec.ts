@@ -8,6 +8,7 @@ import { DEFAULT_MAX_PIXELS } from './inspect-image';
 import { DIGIT_IMAGE_SIZE, NormalisedDigit, normaliseDigitImage } from './normalise-digit-image';
 import { findSharedFolder, SHARED_FOLDER_MISSING } from './testing/shared-folder';
 import {
+  DigitDrawing,
   digitPng,
   digitRgba,
   digitSvg,
@@ -31,7 +32,7 @@ function expectMnistLike(digit: NormalisedDigit): void {
   expect(mass).toBeLessThan(250);
   expect(Math.abs(centreX - 13.5)).toBeLessThan(1);
   expect(Math.abs(centreY - 13.5)).toBeLessThan(1);
-  expect(borderMean).toBeLessThan(0.02);
+  expect(borderMean).toBeLessThan(0.05);
 }
 
 function measure(pixels: Float32Array) {
@@ -184,6 +185,60 @@ describe(normaliseDigitImage.name, () => {
 
     expectMnistLike(sut);
     expect(meanAbsoluteDifference(sut.pixels, reference.pixels)).toBeLessThan(0.03);
+  });
+
+  const gridLines = Array.from({ length: 12 }, (_, index) => {
+    const at = index * 16 + 4;
+    return (
+      `<line x1="${at}" y1="0" x2="${at}" y2="200" stroke="#a0b0c0" stroke-width="1.5"/>` +
+      `<line x1="0" y1="${at}" x2="200" y2="${at}" stroke="#a0b0c0" stroke-width="1.5"/>`
+    );
+  }).join('');
+  const scenes: [string, DigitDrawing][] = [
+    ['on squared paper', { scenery: gridLines }],
+    [
+      'between dark bands at the edges of a scan',
+      {
+        paper: '#fff',
+        scenery:
+          '<rect width="12" height="160" fill="#333"/><rect x="148" width="12" height="160" ' +
+          'fill="#333"/><rect x="30" y="20" width="100" height="125" fill="#ddd"/>',
+      },
+    ],
+    [
+      'on paper lying askew on a dark table',
+      {
+        paper: '#3a2a1a',
+        scenery: '<rect x="16" y="-6" width="170" height="152" fill="#eee" transform="rotate(4)"/>',
+      },
+    ],
+    [
+      'under uneven light and a shadow',
+      {
+        scenery:
+          '<defs><linearGradient id="light" x2="1" y2="1"><stop offset="0" stop-color="#eee"/>' +
+          '<stop offset="1" stop-color="#666"/></linearGradient></defs>' +
+          '<rect width="100%" height="100%" fill="url(#light)"/>' +
+          '<polygon points="0,0 160,0 0,160" fill="#000" fill-opacity="0.25"/>',
+      },
+    ],
+    ['in green marker on yellow paper', { ink: '#1f4f40', paper: '#d8d070', strokeWidth: 20 }],
+    ['in light-blue ink', { ink: '#7fa8e8', paper: '#fff' }],
+    ['in faint pencil', { ink: '#b0b0b0', paper: '#e0e0e0', strokeWidth: 3 }],
+    ['in white chalk on a blackboard', { ink: '#e8e8e0', paper: '#2b3a2e' }],
+    [
+      'small in a large canvas',
+      { strokeWidth: 2, canvas: { width: 2400, height: 1600 }, offset: { x: 1500, y: 900 } },
+    ],
+  ];
+
+  it.each(scenes)('should read a digit drawn %s', async (_, drawing) => {
+    const bytes = await digitPng(drawing);
+
+    const sut = await normaliseDigitImage(bytes, LIMITS);
+
+    expectMnistLike(sut);
+    expect(meanAbsoluteDifference(sut.pixels, reference.pixels)).toBeLessThan(0.06);
   });
 
   it('should keep a thin stroke in a large canvas visible', async () => {

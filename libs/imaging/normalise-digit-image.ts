@@ -1,4 +1,4 @@
-import { decodeImage, DecodedImage } from './decode-image';
+import { decodeImage, DecodedImage, PixelBox } from './decode-image';
 import {
   boxBlur,
   Component,
@@ -9,13 +9,14 @@ import {
   labelComponents,
   otsuThreshold,
   percentile,
+  percentiles,
   resample,
 } from './grey-raster';
 import { ImageInfo, ImageLimits } from './inspect-image';
 
 // Pixel loops use these local bindings: resolving the global `Math` on every pixel is many times
 // slower inside Jest's sandbox than in plain Node.
-const { max, min, round } = Math;
+const { ceil, floor, max, min, round } = Math;
 
 /** Side of the square the model reads, as in MNIST. */
 export const DIGIT_IMAGE_SIZE = 28;
@@ -27,21 +28,22 @@ const DIGIT_BOX_SIZE = 20;
 const WORKING_MAX_SIDE = 640;
 
 /** MNIST strokes are about this wide in the 20-pixel box; thinner ones are thickened. */
-const TARGET_STROKE_WIDTH = 2.2;
+const TARGET_STROKE_WIDTH = 2.4;
+
+/** Digits whose box is at most this many working pixels are read again from the full image. */
+const SMALL_DIGIT_SIDE = 0.4 * WORKING_MAX_SIDE;
+
+/** How much less a group of ink touching the image border counts when picking the digit. */
+const BORDER_PENALTY = 0.2;
+
+/** How much less it counts when it lies along the border: a band at one edge, or a frame. */
+const ALONG_BORDER_PENALTY = 0.02;
 
 /** Ink fainter than this (on 0..255, after removing the background) is not a drawing. */
 const MIN_INK_CONTRAST = 24;
 
 /** How the digit was drawn relative to its background. */
 export type InkPolarity = 'dark-on-light' | 'light-on-dark';
-
-/** A rectangle in pixels of the upright source image. */
-export interface PixelBox {
-  left: number;
-  top: number;
-  width: number;
-  height: number;
-}
 
 /** An upload turned into what an MNIST-trained model expects. */
 export interface NormalisedDigit {
@@ -57,6 +59,18 @@ export interface NormalisedDigit {
   inkBox?: PixelBox;
   /** Format and stored size of the upload. */
   source: ImageInfo;
+}
+
+/** How the ink shows: the grey level behind transparent pixels, and the ink's polarity. */
+interface InkLook {
+  transparentAs: number;
+  polarity: InkPolarity;
+}
+
+interface InkReading {
+  image: DecodedImage;
+  look: InkLook;
+  strokes: InkStrokes | undefined;
 }
 
 interface InkStrokes {
@@ -79,38 +93,84 @@ export async function normaliseDigitImage(
   bytes: Uint8Array,
   limits: ImageLimits,
 ): Promise<NormalisedDigit> {
-  const decoded = await decodeImage(bytes, { limits, maxSide: WORKING_MAX_SIDE });
-
-  const grey = flattenToGrey(decoded);
-  const polarity = detectPolarity(grey);
-  const ink = removeBackground(grey, polarity);
-
-  const strokes = findDigitStrokes(ink);
-  if (!strokes) {
+  const overview = await decodeImage(bytes, { limits, maxSide: WORKING_MAX_SIDE });
+  const first = readInk(overview);
+  if (!first.strokes) {
     const pixels = new Float32Array(DIGIT_IMAGE_SIZE * DIGIT_IMAGE_SIZE);
-    return { pixels, preview: toBytes(pixels), isBlank: true, polarity, source: decoded.source };
+    const { polarity } = first.look;
+    return { pixels, preview: toBytes(pixels), isBlank: true, polarity, source: overview.source };
   }
+
+  const detail = await readDetail(bytes, limits, first);
+  const reading = detail?.strokes ? detail : first;
+  const strokes = reading.strokes as InkStrokes;
 
   const pixels = fitIntoDigitFrame(strokes);
   return {
     pixels,
     preview: toBytes(pixels),
     isBlank: false,
-    polarity,
-    inkBox: toSourceBox(strokes.box, decoded),
-    source: decoded.source,
+    polarity: first.look.polarity,
+    inkBox: toSourceBox(strokes.box, reading.image),
+    source: overview.source,
   };
 }
 
+/** Finds the strokes in a decoded image, judging its look unless it is already known. */
+function readInk(image: DecodedImage, knownLook?: InkLook): InkReading {
+  const look = knownLook ?? judgeLook(image);
+
+  const grey = flattenToGrey(image, look.transparentAs);
+  const ink = removeBackground(grey, look.polarity);
+  return { image, look, strokes: findDigitStrokes(ink) };
+}
+
 /**
- * Luminance on 0..255 with transparency resolved. Canvas exports draw ink on a transparent
- * background whose colour channels may equal the ink's (black ink on transparent black, white
- * on transparent white), so only alpha separates them: composite onto the colour opposite to
- * the opaque content, which makes the ink stand out whatever the hidden colour is.
+ * A small digit in a large image spans only a few pixels at working size, too few for its
+ * strokes to survive: decode the region around it again, at a resolution that suits it.
  */
-function flattenToGrey(image: DecodedImage): GreyRaster {
+async function readDetail(
+  bytes: Uint8Array,
+  limits: ImageLimits,
+  overview: InkReading,
+): Promise<InkReading | undefined> {
+  const { image, strokes } = overview;
+  const workingScale = image.width / image.region.width;
+  const box = strokes?.box;
+  if (!box || workingScale > 0.9) {
+    return undefined;
+  }
+  const boxSide = max(box.right - box.left, box.bottom - box.top);
+  if (boxSide > SMALL_DIGIT_SIDE) {
+    return undefined;
+  }
+
+  const margin = 0.3 * boxSide + 2;
+  const region = {
+    left: (box.left - margin) / workingScale,
+    top: (box.top - margin) / workingScale,
+    width: (box.right - box.left + 2 * margin) / workingScale,
+    height: (box.bottom - box.top + 2 * margin) / workingScale,
+  };
+  const detail = await decodeImage(bytes, { limits, maxSide: WORKING_MAX_SIDE, region });
+  return readInk(detail, overview.look);
+}
+
+/** How ink shows in the whole image: decided once, before any cropping. */
+function judgeLook(image: DecodedImage): InkLook {
+  const transparentAs = chooseTransparentBackground(image);
+  const polarity = detectPolarity(flattenToGrey(image, transparentAs));
+  return { transparentAs, polarity };
+}
+
+/**
+ * The grey level to put behind transparent pixels. Canvas exports draw ink on a transparent
+ * background whose colour channels may equal the ink's (black ink on transparent black, white
+ * on transparent white), so only alpha separates them: put the colour opposite to the opaque
+ * content behind them, which makes the ink stand out whatever the hidden colour is.
+ */
+function chooseTransparentBackground(image: DecodedImage): number {
   const { data, width, height } = image;
-  const grey = createRaster(width, height);
   const pixelCount = width * height;
 
   let transparentCount = 0;
@@ -118,21 +178,25 @@ function flattenToGrey(image: DecodedImage): GreyRaster {
   let opaqueWeight = 0;
   for (let index = 0; index < pixelCount; index++) {
     const alpha = data[index * 4 + 3] / 255;
-    const luminance = luminanceAt(data, index);
-    grey.data[index] = luminance;
     if (alpha < 0.5) {
       transparentCount++;
     }
-    opaqueLuminance += luminance * alpha;
+    opaqueLuminance += luminanceAt(data, index) * alpha;
     opaqueWeight += alpha;
   }
 
   const hasTransparentBackground = transparentCount / pixelCount > 0.01;
   const isOpaqueContentDark = opaqueWeight > 0 && opaqueLuminance / opaqueWeight < 128;
-  const background = hasTransparentBackground && !isOpaqueContentDark ? 0 : 255;
-  for (let index = 0; index < pixelCount; index++) {
+  return hasTransparentBackground && !isOpaqueContentDark ? 0 : 255;
+}
+
+/** Luminance on 0..255, composited over `background` where the image is transparent. */
+function flattenToGrey(image: DecodedImage, background: number): GreyRaster {
+  const { data, width, height } = image;
+  const grey = createRaster(width, height);
+  for (let index = 0; index < grey.data.length; index++) {
     const alpha = data[index * 4 + 3] / 255;
-    grey.data[index] = grey.data[index] * alpha + background * (1 - alpha);
+    grey.data[index] = luminanceAt(data, index) * alpha + background * (1 - alpha);
   }
   return grey;
 }
@@ -146,9 +210,9 @@ function luminanceAt(data: Uint8Array, index: number): number {
  * When both tails are alike (very little ink), the border tells the background's brightness.
  */
 function detectPolarity(grey: GreyRaster): InkPolarity {
-  const median = percentile(grey.data, 0.5);
-  const darkTail = median - percentile(grey.data, 0.005);
-  const lightTail = percentile(grey.data, 0.995) - median;
+  const [darkest, median, lightest] = percentiles(grey.data, [0.005, 0.5, 0.995]);
+  const darkTail = median - darkest;
+  const lightTail = lightest - median;
   if (darkTail > 1.5 * lightTail) {
     return 'dark-on-light';
   }
@@ -186,9 +250,7 @@ function removeBackground(grey: GreyRaster, polarity: InkPolarity): GreyRaster {
     inkBright.data[index] = polarity === 'dark-on-light' ? 255 - value : value;
   }
 
-  const radius = max(2, round(0.15 * max(grey.width, grey.height)));
-  const opened = extremumFilter(extremumFilter(inkBright, radius, 'min'), radius, 'max');
-  const background = boxBlur(opened, max(1, round(radius / 2)));
+  const background = estimateBackground(inkBright);
 
   const ink = createRaster(grey.width, grey.height);
   for (let index = 0; index < ink.data.length; index++) {
@@ -198,31 +260,44 @@ function removeBackground(grey: GreyRaster, polarity: InkPolarity): GreyRaster {
 }
 
 /**
+ * A grey-level opening wider than any stroke, then smoothed. The background changes slowly, so it
+ * is computed on a reduced copy: the result is the same, many times faster.
+ */
+function estimateBackground(inkBright: GreyRaster): GreyRaster {
+  const { width, height } = inkBright;
+  const radius = max(2, round(0.15 * max(width, height)));
+  const reduction = max(1, floor(radius / 6));
+  const reduced = resample(inkBright, ceil(width / reduction), ceil(height / reduction));
+
+  const reducedRadius = max(1, round(radius / reduction));
+  const opened = extremumFilter(
+    extremumFilter(reduced, reducedRadius, 'min'),
+    reducedRadius,
+    'max',
+  );
+  const smoothed = boxBlur(opened, max(1, round(reducedRadius / 2)));
+  return resample(smoothed, width, height);
+}
+
+/**
  * Separates the strokes of the digit from paper texture, grid lines and specks: threshold
  * (Otsu), keep the main group of connected strokes, and map stroke strength to [0, 1] so faint
  * pencil and heavy marker end up alike. Returns undefined when there is no ink.
  */
 function findDigitStrokes(ink: GreyRaster): InkStrokes | undefined {
-  const { width, height } = ink;
   const peak = maxOf(boxBlur(ink, 1).data);
   if (peak < MIN_INK_CONTRAST) {
     return undefined;
   }
 
-  const threshold = max(otsuThreshold(ink.data, peak), MIN_INK_CONTRAST / 2);
-  const mask = new Uint8Array(width * height);
-  for (let index = 0; index < mask.length; index++) {
-    mask[index] = ink.data[index] > threshold ? 1 : 0;
-  }
-
-  const { labels, components } = labelComponents(mask, width, height);
-  const kept = selectDigitComponents(components);
-  if (kept.length === 0) {
+  const selection = selectStrokes(ink, peak);
+  if (!selection) {
     return undefined;
   }
 
+  const { threshold, labels, kept } = selection;
   const keptLabels = new Set(kept.map((component) => component.label));
-  const keptMask = createRaster(width, height);
+  const keptMask = createRaster(ink.width, ink.height);
   const strokeValues: number[] = [];
   for (let index = 0; index < labels.length; index++) {
     if (keptLabels.has(labels[index])) {
@@ -234,7 +309,7 @@ function findDigitStrokes(ink: GreyRaster): InkStrokes | undefined {
   const strokeLevel = percentile(Float32Array.from(strokeValues), 0.5);
   const floor = threshold / 2;
   const nearStrokes = extremumFilter(keptMask, 1, 'max');
-  const strength = createRaster(width, height);
+  const strength = createRaster(ink.width, ink.height);
   for (let index = 0; index < strength.data.length; index++) {
     const value = (ink.data[index] - floor) / max(1, strokeLevel - floor);
     strength.data[index] = nearStrokes.data[index] * min(1, max(0, value));
@@ -242,33 +317,94 @@ function findDigitStrokes(ink: GreyRaster): InkStrokes | undefined {
 
   return {
     strength,
-    box: unionBox(kept, width, height),
+    box: unionBox(kept, ink.width, ink.height),
     strokeWidth: estimateStrokeWidth(keptMask),
   };
 }
 
+interface StrokeSelection {
+  threshold: number;
+  labels: Int32Array;
+  kept: Component[];
+  main: Component;
+}
+
+/**
+ * Thresholds the ink (Otsu) and picks the digit's components. When what it picks spans the whole
+ * image, it is usually ruled paper or a frame drawn fainter than the digit: a second threshold
+ * among the inked pixels drops it, and is kept when the picked area really breaks up.
+ */
+function selectStrokes(ink: GreyRaster, peak: number): StrokeSelection | undefined {
+  let threshold = max(otsuThreshold(ink.data, peak), MIN_INK_CONTRAST / 2);
+  let selection = selectAtThreshold(ink, threshold);
+  for (let attempt = 0; attempt < 2 && selection && spansImage(selection.main, ink); attempt++) {
+    const inked = ink.data.filter((value) => value > threshold);
+    const higher = otsuThreshold(inked, peak);
+    const alternative = higher > threshold ? selectAtThreshold(ink, higher) : undefined;
+    if (!alternative || alternative.main.area > 0.5 * selection.main.area) {
+      break;
+    }
+    threshold = higher;
+    selection = alternative;
+  }
+  return selection;
+}
+
+function selectAtThreshold(ink: GreyRaster, threshold: number): StrokeSelection | undefined {
+  const mask = new Uint8Array(ink.width * ink.height);
+  for (let index = 0; index < mask.length; index++) {
+    mask[index] = ink.data[index] > threshold ? 1 : 0;
+  }
+
+  const { labels, components } = labelComponents(mask, ink.width, ink.height);
+  const kept = selectDigitComponents(components, ink);
+  return kept.length > 0 ? { threshold, labels, kept, main: kept[0] } : undefined;
+}
+
+function spansImage(component: Component, raster: GreyRaster): boolean {
+  const width = component.right - component.left + 1;
+  const height = component.bottom - component.top + 1;
+  return component.touchesBorder && width >= 0.9 * raster.width && height >= 0.9 * raster.height;
+}
+
 /**
  * The digit is the largest group of ink; frames, paper edges and table edges touch the border of
- * the photo while the digit usually does not, unless the image is cropped tightly around it.
+ * the photo while the digit usually does not, unless the image is cropped tightly around it, so
+ * touching the border counts against a group without ruling it out, and lying along the border
+ * (a band at one edge, or a frame around everything) counts heavily. The main group comes first.
  */
-function selectDigitComponents(components: Component[]): Component[] {
+function selectDigitComponents(components: Component[], raster: GreyRaster): Component[] {
   const candidates = components.filter((component) => component.area >= 2);
   if (candidates.length === 0) {
     return [];
   }
 
-  const largest = maxBy(candidates, (component) => component.area);
-  const interior = candidates.filter((component) => !component.touchesBorder);
-  const largestInterior = interior.length > 0 ? maxBy(interior, (c) => c.area) : undefined;
-  const pool =
-    largestInterior && largestInterior.area >= 0.1 * largest.area ? interior : candidates;
-
-  const main = maxBy(pool, (component) => component.area);
+  const main = maxBy(candidates, (component) => {
+    if (!component.touchesBorder) {
+      return component.area;
+    }
+    const isAlongBorder = liesAlongBorder(component, raster) || spansImage(component, raster);
+    return (isAlongBorder ? ALONG_BORDER_PENALTY : BORDER_PENALTY) * component.area;
+  });
   const reach = 0.3 * max(main.right - main.left + 1, main.bottom - main.top + 1);
-  return pool.filter(
+  const others = candidates.filter(
     (component) =>
-      component === main ||
-      (component.area >= 0.05 * main.area && boxGap(component, main) <= reach),
+      component !== main &&
+      (main.touchesBorder || !component.touchesBorder) &&
+      component.area >= 0.05 * main.area &&
+      boxGap(component, main) <= reach,
+  );
+  return [main, ...others];
+}
+
+/** Whether the component stays within a strip along one edge of the image. */
+function liesAlongBorder(component: Component, raster: GreyRaster): boolean {
+  const strip = 0.15;
+  return (
+    component.right < strip * raster.width ||
+    component.left > (1 - strip) * raster.width ||
+    component.bottom < strip * raster.height ||
+    component.top > (1 - strip) * raster.height
   );
 }
 

@@ -3,26 +3,43 @@ import sharp from 'sharp';
 /** Side of the synthetic digit images, in pixels. */
 export const SYNTHETIC_SIZE = 160;
 
-/** An SVG "7" with a crossbar-free stem, dark ink on light paper unless told otherwise. */
-export function digitSvg(options: { ink?: string; paper?: string; strokeWidth?: number } = {}) {
-  const { ink = '#111', paper = '#f4f4f4', strokeWidth = 12 } = options;
+export interface DigitDrawing {
+  /** Colour of the ink; default near-black. */
+  ink?: string;
+  /** Colour of the paper, or `none` for a transparent background; default near-white. */
+  paper?: string;
+  strokeWidth?: number;
+  /** SVG markup drawn over the paper and under the digit: grid lines, shadows, frames. */
+  scenery?: string;
+  /** Size of the whole image; the digit keeps its size and sits at `offset`. */
+  canvas?: { width: number; height: number };
+  offset?: { x: number; y: number };
+}
+
+/** An SVG "7" (no crossbar), dark ink on light paper unless told otherwise. */
+export function digitSvg(drawing: DigitDrawing = {}): Buffer {
+  const { ink = '#111', paper = '#f4f4f4', strokeWidth = 12, scenery = '' } = drawing;
+  const { width, height } = drawing.canvas ?? { width: SYNTHETIC_SIZE, height: SYNTHETIC_SIZE };
+  const { x, y } = drawing.offset ?? { x: 0, y: 0 };
   const paperRect = paper === 'none' ? '' : `<rect width="100%" height="100%" fill="${paper}"/>`;
   return Buffer.from(
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${SYNTHETIC_SIZE}" height="${SYNTHETIC_SIZE}">` +
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">` +
       paperRect +
-      `<path d="M45 40 L115 40 L70 130" fill="none" stroke="${ink}" ` +
-      `stroke-width="${strokeWidth}" stroke-linecap="round" stroke-linejoin="round"/></svg>`,
+      scenery +
+      `<path d="M${45 + x} ${40 + y} L${115 + x} ${40 + y} L${70 + x} ${130 + y}" fill="none" ` +
+      `stroke="${ink}" stroke-width="${strokeWidth}" stroke-linecap="round" ` +
+      `stroke-linejoin="round"/></svg>`,
   );
 }
 
 /** The synthetic digit as raw 8-bit RGBA pixels. */
-export async function digitRgba(options?: Parameters<typeof digitSvg>[0]): Promise<Buffer> {
-  return sharp(digitSvg(options)).ensureAlpha().raw().toBuffer();
+export async function digitRgba(drawing?: DigitDrawing): Promise<Buffer> {
+  return sharp(digitSvg(drawing)).ensureAlpha().raw().toBuffer();
 }
 
 /** The synthetic digit as an opaque PNG, the reference every other encoding is compared to. */
-export async function digitPng(options?: Parameters<typeof digitSvg>[0]): Promise<Buffer> {
-  return sharp(digitSvg(options)).flatten({ background: '#ffffff' }).png().toBuffer();
+export async function digitPng(drawing?: DigitDrawing): Promise<Buffer> {
+  return sharp(digitSvg(drawing)).flatten({ background: '#ffffff' }).png().toBuffer();
 }
 
 /** Encodes RGBA pixels as an uncompressed BMP, the way common writers lay it out. */
