@@ -5,7 +5,7 @@
 
 import { DrawingPad } from './drawing-pad.js';
 import { describeError } from './error-messages.js';
-import { followTask, submitImage } from './lensq-api.js';
+import { followTask, getApiKey, setApiKey, submitImage } from './lensq-api.js';
 import { ResultCard } from './result-card.js';
 
 const elements = {
@@ -20,6 +20,8 @@ const elements = {
   clearResults: document.getElementById('clear-results'),
   cardTemplate: document.getElementById('card-template'),
   announcer: document.getElementById('announcer'),
+  apiKeySettings: document.getElementById('api-key-settings'),
+  apiKey: document.getElementById('api-key'),
 };
 
 const MAX_ANNOUNCEMENTS = 10;
@@ -34,6 +36,7 @@ const pad = new DrawingPad(elements.pad, {
 
 listenToPad();
 listenForFiles();
+listenToApiKey();
 elements.clearResults.addEventListener('click', () => [...cards].forEach(removeCard));
 
 function listenToPad() {
@@ -130,9 +133,16 @@ async function follow(card) {
     if (card.signal.aborted) return;
     const problem = describeError(error);
     card.showError(problem, problem.isRetryable ? () => void follow(card) : null);
+    if (problem.code === 'unauthorized') elements.apiKeySettings.open = true;
   }
 
   announce(card.announcement);
+}
+
+function listenToApiKey() {
+  elements.apiKey.value = getApiKey();
+  elements.apiKeySettings.open = Boolean(elements.apiKey.value);
+  elements.apiKey.addEventListener('change', () => setApiKey(elements.apiKey.value.trim()));
 }
 
 function removeCard(card) {

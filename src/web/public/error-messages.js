@@ -14,6 +14,8 @@ const PLAIN_WORDS = {
     'No digit found: the image looks empty. Write darker or bigger, or use more contrast.',
   'invalid-request': 'lensq could not understand this upload.',
   'service-unavailable': 'lensq is unavailable right now. Try again in a moment.',
+  unauthorized: 'This lensq needs an API key. Enter yours under "API key" below, then try again.',
+  'too-many-requests': 'Too many images in a short time. Wait a moment, then try again.',
   'internal-error': 'Something went wrong inside lensq.',
 };
 

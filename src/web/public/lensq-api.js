@@ -10,6 +10,18 @@ const FOLLOW_TIMEOUT_MS = 3 * 60 * 1000;
 /** Polls that fail to reach the service (or get a 503) in a row before the card says so. */
 const MAX_FAILED_POLLS = 5;
 
+const API_KEY_STORAGE = 'lensq.api-key';
+
+/** Sent as X-API-Key when set; kept for this tab only, never in long-lived storage. */
+export function setApiKey(key) {
+  if (key) sessionStorage.setItem(API_KEY_STORAGE, key);
+  else sessionStorage.removeItem(API_KEY_STORAGE);
+}
+
+export function getApiKey() {
+  return sessionStorage.getItem(API_KEY_STORAGE) ?? '';
+}
+
 /** The service answered with an error in its JSON shape (or a proxy with something else). */
 export class ApiError extends Error {
   constructor(status, body, retryAfterSeconds) {
@@ -93,7 +105,9 @@ async function fetchResult(resultId, signal) {
 async function request(url, init) {
   let response;
   try {
-    response = await fetch(url, { ...init, headers: { Accept: 'application/json' } });
+    const apiKey = getApiKey();
+    const headers = { Accept: 'application/json', ...(apiKey ? { 'X-API-Key': apiKey } : {}) };
+    response = await fetch(url, { ...init, headers });
   } catch (error) {
     if (init.signal?.aborted) throw error;
     throw new NetworkError(error);

@@ -69,6 +69,7 @@ export class ResultCard {
     }
 
     this.setState('done');
+    this.element.dataset.uncertain = String(image.uncertain);
     this.showAnswer(image);
     this.showChart(image.probabilities, image.digit);
     this.showUncertainty(image);
