@@ -16,7 +16,7 @@ async function submitAs(
   headers: Record<string, string> = {},
 ) {
   const form = new FormData();
-  for (const file of files) form.append('images', new Blob([file.bytes]), file.name);
+  for (const file of files) form.append('images', new Blob([new Uint8Array(file.bytes)]), file.name);
   const response = await fetch(`${stack.baseUrl}/tasks/predict`, {
     method: 'POST',
     body: form,
@@ -86,11 +86,17 @@ describe('Task lifecycle: API keys, history, idempotency, cancel and delete', ()
 
   it('should return the same task for the same Idempotency-Key and body, and refuse a different body', async () => {
     const headers = { 'Idempotency-Key': `lifecycle-${Date.now()}` };
+    const file = syntheticDigitPng(1);
 
-    const first = await submitAs(stack, KEY_ALICE, [syntheticDigitPng(1)], headers);
-    const again = await submitAs(stack, KEY_ALICE, [syntheticDigitPng(1)], headers);
-    const otherBody = await submitAs(stack, KEY_ALICE, [syntheticDigitPng(0)], headers);
-    const otherKeyOwner = await submitAs(stack, KEY_BOB, [syntheticDigitPng(1)], headers);
+    const first = await submitAs(stack, KEY_ALICE, [file], headers);
+    const again = await submitAs(stack, KEY_ALICE, [file], headers);
+    const otherBody = await submitAs(
+      stack,
+      KEY_ALICE,
+      [{ ...file, bytes: syntheticDigitPng(0).bytes }],
+      headers,
+    );
+    const otherKeyOwner = await submitAs(stack, KEY_BOB, [file], headers);
 
     expect(first.response.status).toBe(202);
     expect(again.response.status).toBe(202);
@@ -156,9 +162,8 @@ describe('Task lifecycle: API keys, history, idempotency, cancel and delete', ()
   }
 });
 
-describe('Task lifecycle: rate limits and expiry', () => {
+describe('Task lifecycle: expiry', () => {
   const stack = new LensqStack({
-    RATE_LIMIT_PER_MINUTE: '8',
     TASK_RETENTION_HOURS: '0.0005',
     RETENTION_SWEEP_INTERVAL_SECONDS: '1',
   });
@@ -184,6 +189,18 @@ describe('Task lifecycle: rate limits and expiry', () => {
 
     expect(status).toBe(410);
   });
+});
+
+describe('Task lifecycle: rate limits', () => {
+  const stack = new LensqStack({ RATE_LIMIT_PER_MINUTE: '8' });
+
+  beforeAll(async () => {
+    await stack.start();
+  }, 120_000);
+
+  afterAll(async () => {
+    await stack.stop();
+  }, 60_000);
 
   it('should answer 429 with Retry-After once a client passes the limit', async () => {
     const statuses: number[] = [];

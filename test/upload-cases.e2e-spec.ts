@@ -8,7 +8,7 @@ import { hasSharedData, sharedPath } from './support/shared-data';
 
 const LIMITS = {
   MAX_FILES_PER_REQUEST: '4',
-  MAX_FILE_BYTES: '400000',
+  MAX_FILE_BYTES: '500000',
   MAX_REQUEST_BYTES: '1000000',
 };
 
@@ -138,24 +138,24 @@ describe('Awkward and broken uploads (real API and worker)', () => {
 
     it('should refuse a file over the per-file limit with 413 naming the file and the limit', async () => {
       const response = await submitImages(stack.baseUrl, [
-        { name: 'huge-scan.png', bytes: Buffer.alloc(500_000, 1) },
+        { name: 'huge-scan.png', bytes: Buffer.alloc(600_000, 1) },
       ]);
       const body = (await response.json()) as ErrorBody;
 
       expect(response.status).toBe(413);
       expect(body.message).toContain('huge-scan.png');
-      expect(body.message).toContain('400000');
+      expect(body.message).toContain('500000');
     });
 
     it('should answer 413, not reset the connection, for an oversized body with Content-Length', async () => {
-      const answer = await sendRawMultipart(stack.port, 8, 200_000, { isChunked: false });
+      const answer = await sendRawMultipart(stack.port, 3, 350_000, { isChunked: false });
 
       expect(answer.status).toBe(413);
       expect(answer.body).toMatchObject({ code: 'request-too-large' });
     });
 
     it('should answer 413, not reset the connection, for an oversized chunked body without Content-Length', async () => {
-      const answer = await sendRawMultipart(stack.port, 8, 200_000, { isChunked: true });
+      const answer = await sendRawMultipart(stack.port, 3, 350_000, { isChunked: true });
 
       expect(answer.status).toBe(413);
       expect(answer.body).toMatchObject({ code: 'request-too-large' });

@@ -81,7 +81,7 @@ export class EnvironmentVariables {
 
   /** How long a finished task's results stay readable, in hours; then its id answers 410. Default 168 (7 days). */
   @Transform(toNumber)
-  @Min(0.001)
+  @Min(0.0001)
   TASK_RETENTION_HOURS = 168;
 
   /** How often a worker sweeps expired tasks, in seconds. Default 300. */

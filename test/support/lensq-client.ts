@@ -23,7 +23,7 @@ export async function submitImages(
   for (const file of files) {
     form.append(
       field,
-      new Blob([file.bytes], { type: file.type ?? 'application/octet-stream' }),
+      new Blob([new Uint8Array(file.bytes)], { type: file.type ?? 'application/octet-stream' }),
       file.name,
     );
   }
