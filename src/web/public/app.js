@@ -8,6 +8,9 @@ import { describeError } from './error-messages.js';
 import { followTask, getApiKey, setApiKey, submitImage } from './lensq-api.js';
 import { ResultCard } from './result-card.js';
 
+/** Lines kept in the screen reader log; older ones have been read out already. */
+const MAX_ANNOUNCEMENTS = 10;
+
 const elements = {
   pad: document.getElementById('pad'),
   readDrawing: document.getElementById('read-drawing'),
@@ -18,13 +21,12 @@ const elements = {
   cards: document.getElementById('cards'),
   emptyResults: document.getElementById('empty-results'),
   clearResults: document.getElementById('clear-results'),
+  resultsHeading: document.getElementById('results-heading'),
   cardTemplate: document.getElementById('card-template'),
   announcer: document.getElementById('announcer'),
   apiKeySettings: document.getElementById('api-key-settings'),
   apiKey: document.getElementById('api-key'),
 };
-
-const MAX_ANNOUNCEMENTS = 10;
 
 const cards = new Set();
 let drawingCount = 0;
@@ -37,7 +39,7 @@ const pad = new DrawingPad(elements.pad, {
 listenToPad();
 listenForFiles();
 listenToApiKey();
-elements.clearResults.addEventListener('click', () => [...cards].forEach(removeCard));
+listenToResults();
 
 function listenToPad() {
   elements.readDrawing.addEventListener('click', () => void readDrawing());
@@ -145,11 +147,24 @@ function listenToApiKey() {
   elements.apiKey.addEventListener('change', () => setApiKey(elements.apiKey.value.trim()));
 }
 
+function listenToResults() {
+  elements.clearResults.addEventListener('click', () => {
+    [...cards].forEach(removeCard);
+    elements.resultsHeading.focus();
+  });
+  updateResultsHeader();
+}
+
 function removeCard(card) {
+  const hadFocus = card.element.contains(document.activeElement);
+
   card.dispose();
   card.element.remove();
   cards.delete(card);
   updateResultsHeader();
+
+  // The focused Remove button is gone: keep keyboard users in the results, not at the top.
+  if (hadFocus) elements.resultsHeading.focus();
 }
 
 function updateResultsHeader() {

@@ -95,7 +95,10 @@ export class ResultCard {
   get announcement() {
     const state = this.element.dataset.state;
     if (state === 'done') {
-      return `${this.name}: read ${this.part('.card-digit').textContent}, ${this.part('.card-confidence').textContent}.`;
+      const digit = this.part('.card-digit').textContent;
+      const confidence = this.part('.card-confidence').textContent;
+      const doubt = this.element.dataset.uncertain === 'true' ? ', but the model is not sure' : '';
+      return `${this.name}: read ${digit}, ${confidence}${doubt}.`;
     }
     return `${this.name}: not read. ${this.part('.card-error-summary').textContent}`;
   }
