@@ -4,6 +4,7 @@ import type { Job } from 'bull';
 import { encodeInputPreview } from '../../libs/digit-reading/input-preview';
 import { AppConfigService } from '../config/app-config.service';
 import { DigitReadingService } from '../inference/digit-reading.service';
+import { WorkerMetrics } from '../metrics/worker-metrics.service';
 import { PredictionTaskRepository } from '../persistence/prediction-task.repository';
 import { PREDICT_DIGITS_ATTEMPTS, PredictDigitsJobData } from './queue.constants';
 
@@ -18,6 +19,7 @@ export class PredictDigitsProcessor {
     private readonly tasks: PredictionTaskRepository,
     private readonly digitReading: DigitReadingService,
     private readonly config: AppConfigService,
+    private readonly metrics: WorkerMetrics,
   ) {}
 
   /**
@@ -36,6 +38,7 @@ export class PredictDigitsProcessor {
 
     const images = await this.tasks.loadImagesForProcessing(taskId);
     const { readings, timings } = await this.digitReading.read(images.map((image) => image.bytes));
+    this.metrics.recordInference(readings, timings);
 
     const previews = await Promise.all(
       readings.map((reading) => (reading.input ? encodeInputPreview(reading.input) : null)),

@@ -151,7 +151,7 @@ function pickProcessEnv(): Record<string, string> {
   );
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

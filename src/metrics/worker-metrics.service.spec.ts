@@ -1,0 +1,95 @@
+import { EventEmitter } from 'node:events';
+import type { Job } from 'bull';
+
+import { DigitReading } from '../../libs/digit-reading/digit-reader';
+import { DigitReadingService } from '../inference/digit-reading.service';
+import { WorkerMetrics } from './worker-metrics.service';
+
+function aReading(digit: number | null): DigitReading {
+  return {
+    digit,
+    confidence: digit === null ? null : 0.9,
+    probabilities: digit === null ? null : Array.from({ length: 10 }, () => 0.1),
+    error: digit === null ? { code: 'blank-image', message: 'no ink' } : null,
+    input: null,
+  };
+}
+
+function aJob(overrides: Partial<Job> = {}): Job {
+  return {
+    id: 'task-1',
+    timestamp: 1_000,
+    processedOn: 1_250,
+    finishedOn: 1_750,
+    attemptsMade: 1,
+    opts: { attempts: 5 },
+    ...overrides,
+  } as Job;
+}
+
+function setup() {
+  const queue = new EventEmitter();
+  const digitReading = { modelVersion: '1.2.3', backend: 'wasm' } as DigitReadingService;
+  const sut = new WorkerMetrics(queue as never, digitReading);
+  sut.onApplicationBootstrap();
+  return { sut, queue };
+}
+
+async function valueOf(sut: WorkerMetrics, name: string, labels: Record<string, string> = {}) {
+  const metric = await sut.registry.getSingleMetric(name)!.get();
+  const sample = metric.values.find((value) =>
+    Object.entries(labels).every(([key, label]) => String(value.labels[key]) === label),
+  );
+  return sample?.value;
+}
+
+describe(WorkerMetrics.name, () => {
+  it('should record the batch size, inference time and each image by predicted digit', async () => {
+    const { sut } = setup();
+
+    sut.recordInference([aReading(7), aReading(7), aReading(null)], {
+      decodeMs: 12,
+      inferenceMs: 40,
+    });
+
+    expect(await valueOf(sut, 'lensq_inference_batch_size', { le: '2' })).toBe(1);
+    expect(await valueOf(sut, 'lensq_inference_duration_seconds', { le: '0.05' })).toBe(1);
+    expect(await valueOf(sut, 'lensq_images_total', { digit: '7' })).toBe(2);
+    expect(await valueOf(sut, 'lensq_images_total', { digit: 'none' })).toBe(1);
+  });
+
+  it('should skip the model when no image of a batch could be scored', async () => {
+    const { sut } = setup();
+
+    sut.recordInference([aReading(null)], { decodeMs: 3, inferenceMs: 0 });
+
+    expect(await sut.registry.metrics()).toContain('lensq_inference_batch_size_count 0');
+  });
+
+  it('should count completed and skipped jobs from the queue, with their wait', async () => {
+    const { sut, queue } = setup();
+
+    queue.emit('completed', aJob(), 'completed');
+    queue.emit('completed', aJob({ processedOn: 1_100 }), 'already-finished');
+
+    expect(await valueOf(sut, 'lensq_tasks_total', { outcome: 'completed' })).toBe(1);
+    expect(await valueOf(sut, 'lensq_tasks_total', { outcome: 'skipped' })).toBe(1);
+    expect(await sut.registry.metrics()).toContain('lensq_queue_wait_seconds_sum 0.35');
+  });
+
+  it('should tell a retried attempt from a final failure', async () => {
+    const { sut, queue } = setup();
+
+    queue.emit('failed', aJob({ attemptsMade: 1 }), new Error('db hiccup'));
+    queue.emit('failed', aJob({ attemptsMade: 5 }), new Error('db down'));
+
+    expect(await valueOf(sut, 'lensq_tasks_total', { outcome: 'retried' })).toBe(1);
+    expect(await valueOf(sut, 'lensq_tasks_total', { outcome: 'failed' })).toBe(1);
+  });
+
+  it('should publish the model version and backend', async () => {
+    const { sut } = setup();
+
+    expect(await valueOf(sut, 'lensq_model_info', { version: '1.2.3', backend: 'wasm' })).toBe(1);
+  });
+});
