@@ -100,6 +100,13 @@ async function storedForOrientation(upright: Buffer, orientation: number): Promi
     .toBuffer();
 }
 
+/** The digit followed by a page of something else, as an animated or multi-page image. */
+async function joinPages(encode: (pages: sharp.Sharp) => sharp.Sharp): Promise<Buffer> {
+  const digit = await digitPng();
+  const other = await digitPng({ ink: '#fff', paper: '#000', strokeWidth: 30 });
+  return encode(sharp([digit, other], { join: { animated: true } })).toBuffer();
+}
+
 describe(normaliseDigitImage.name, () => {
   let reference: NormalisedDigit;
 
@@ -159,6 +166,8 @@ describe(normaliseDigitImage.name, () => {
           .toBuffer(),
     ],
     ['TIFF', async () => sharp(digitSvg()).tiff().toBuffer()],
+    ['animated GIF (first frame)', async () => joinPages((frames) => frames.gif())],
+    ['multi-page TIFF (first page)', async () => joinPages((pages) => pages.tiff())],
     [
       '24-bit BMP',
       async () =>
@@ -178,7 +187,7 @@ describe(normaliseDigitImage.name, () => {
     ]),
   ];
 
-  it.each(variants)('should read a %s as the same digit', async (_, encode) => {
+  it.each(variants)('should read the same digit encoded as %s', async (_, encode) => {
     const bytes = await encode();
 
     const sut = await normaliseDigitImage(bytes, LIMITS);
@@ -239,6 +248,22 @@ describe(normaliseDigitImage.name, () => {
 
     expectMnistLike(sut);
     expect(meanAbsoluteDifference(sut.pixels, reference.pixels)).toBeLessThan(0.06);
+  });
+
+  it('should say where the ink is in the upright image', async () => {
+    const drawing = { canvas: { width: 2400, height: 1600 }, offset: { x: 1500, y: 900 } };
+    const bytes = await storedForOrientation(await digitPng(drawing), 6);
+
+    const sut = await normaliseDigitImage(bytes, LIMITS);
+
+    // The "7" spans 45..115 × 40..130 before the offset, plus half the 12-pixel stroke.
+    const withinFivePixels = (value: number) => expect.closeTo(value, -1) as number;
+    expect(sut.inkBox).toEqual({
+      left: withinFivePixels(1539),
+      top: withinFivePixels(934),
+      width: withinFivePixels(82),
+      height: withinFivePixels(102),
+    });
   });
 
   it('should keep a thin stroke in a large canvas visible', async () => {

@@ -539,10 +539,10 @@ function boxGap(first: Component, second: Component): number {
 }
 
 function toSourceBox(box: InkStrokes['box'], image: DecodedImage): PixelBox {
-  const factor = max(image.source.width, image.source.height) / max(image.width, image.height);
+  const factor = image.region.width / image.width;
   return {
-    left: round(box.left * factor),
-    top: round(box.top * factor),
+    left: image.region.left + round(box.left * factor),
+    top: image.region.top + round(box.top * factor),
     width: round((box.right - box.left) * factor),
     height: round((box.bottom - box.top) * factor),
   };
