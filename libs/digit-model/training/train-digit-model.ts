@@ -4,19 +4,16 @@ import * as path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 
 import { loadMnist, MNIST_PIXELS, MnistDataset, MnistSplit } from '../../mnist/mnist-dataset';
-import { loadTensorFlow, TensorFlowModule } from '../../tfjs/tensorflow-runtime';
+import {
+  loadTensorFlow,
+  TensorFlowBackendName,
+  TensorFlowModule,
+} from '../../tfjs/tensorflow-runtime';
 import { DigitClassifier } from '../digit-classifier';
 import { DirectoryModelHandler } from '../directory-model-handler';
 import { evaluateMnist, MnistEvaluation, toFloatImage } from '../evaluate-mnist';
 import { DigitModelMetadata, METADATA_FILE } from '../model-metadata';
-import {
-  buildDigitNetwork,
-  CLASS_COUNT,
-  countMultiplyAdds,
-  IMAGE_SIZE,
-  SOFTMAX_LAYER_NAME,
-} from '../network';
-import { augmentDigit } from './augmentation';
+import { buildDigitNetwork, countMultiplyAdds } from '../network';
 import { learningRateAt } from './learning-rate-schedule';
 import { SeededRandom } from './seeded-random';
 import {
@@ -26,6 +23,8 @@ import {
   saveCheckpoint,
   TrainingState,
 } from './training-checkpoint';
+import { formatDuration, formatEpoch, percent } from './training-log';
+import { buildBatch, setLearningRate, trainStep } from './training-step';
 
 export interface TrainingOptions {
   /** Directory holding the four MNIST files. */
@@ -65,6 +64,17 @@ export interface TrainingReport {
 export const CHECKPOINT_DIRECTORY = 'checkpoints';
 export const REPORT_FILE = 'training-report.json';
 
+/** What every step of a run needs. */
+interface TrainingSession {
+  tf: TensorFlowModule;
+  backend: TensorFlowBackendName;
+  model: tf.LayersModel;
+  optimizer: tf.AdamOptimizer;
+  options: TrainingOptions;
+  multiplyAdds: number;
+  log: (line: string) => void;
+}
+
 /**
  * Trains the digit network on MNIST with on-the-fly augmentation, checkpointing after each epoch,
  * then saves the model with its metadata and a report including the MNIST test accuracy.
@@ -82,97 +92,74 @@ export async function trainDigitModel(
   const { training, validation } = splitTraining(mnist.train, options);
   const model = buildDigitNetwork(tf, options.seed);
   const optimizer = tf.train.adam(options.peakLearningRate);
-  const checkpointDirectory = path.join(options.outputDirectory, CHECKPOINT_DIRECTORY);
-  const multiplyAdds = countMultiplyAdds(model);
-  log(
-    `backend ${backend}; ${training.count} training and ${validation.count} validation images; ` +
-      `${(multiplyAdds / 1e6).toFixed(2)}M multiply-adds and ${model.countParams()} parameters per image\n`,
-  );
-
-  const state = await initialState(
+  const session = {
     tf,
-    options,
-    training.count,
-    checkpointDirectory,
+    backend,
     model,
     optimizer,
+    options,
     log,
+    multiplyAdds: countMultiplyAdds(model),
+  };
+  log(
+    `backend ${backend}; ${training.count} training and ${validation.count} validation images; ` +
+      `${(session.multiplyAdds / 1e6).toFixed(2)}M multiply-adds and ${model.countParams()} ` +
+      'parameters\n',
   );
+
+  const state = await initialState(session, training.count);
   const trainingImages = toFloatImages(training);
   const stepsPerEpoch = Math.ceil(training.count / options.batchSize);
-  const totalSteps = stepsPerEpoch * options.epochs;
 
   for (let epoch = state.epochsCompleted + 1; epoch <= options.epochs; epoch++) {
-    const summary = trainEpoch(tf, model, optimizer, trainingImages, training.labels, {
-      options,
-      epoch,
-      firstStep: state.step,
-      totalSteps,
-      log,
-    });
-    summary.validationAccuracy = evaluateModel(tf, model, backend, validation).accuracy;
+    const summary = trainEpoch(session, trainingImages, training.labels, epoch, state.step);
+    summary.validationAccuracy = evaluateModel(session, validation).accuracy;
 
     state.epochsCompleted = epoch;
     state.step += stepsPerEpoch;
     state.elapsedSeconds += summary.seconds;
     state.history.push(summary);
-    await saveCheckpoint(tf, checkpointDirectory, model, optimizer, state);
+    await saveCheckpoint(tf, checkpointDirectory(options), model, optimizer, state);
     log(formatEpoch(summary, options.epochs, state.elapsedSeconds / state.history.length));
 
     if (epoch === options.stopAfterEpoch && epoch < options.epochs) {
       log(`stopped after epoch ${epoch}; continue with --resume\n`);
-      return buildReport(tf, model, backend, options, state, mnist.test, multiplyAdds, false);
+      return buildReport(session, state, mnist.test, false);
     }
   }
 
-  return finish(tf, model, backend, options, state, mnist.test, multiplyAdds, log);
-}
-
-interface EpochContext {
-  options: TrainingOptions;
-  epoch: number;
-  firstStep: number;
-  totalSteps: number;
-  log: (line: string) => void;
+  return finish(session, state, mnist.test);
 }
 
 function trainEpoch(
-  tf: TensorFlowModule,
-  model: tf.LayersModel,
-  optimizer: tf.AdamOptimizer,
+  session: TrainingSession,
   images: Float32Array[],
   labels: Uint8Array,
-  context: EpochContext,
+  epoch: number,
+  firstStep: number,
 ): EpochSummary {
-  const { options, epoch } = context;
+  const { tf, model, optimizer, options } = session;
   // Derived from the seed and the epoch only, so that a resumed run sees the same data.
   const order = SeededRandom.forStream(options.seed, 'shuffle', epoch).permutation(images.length);
   const augmentationRandom = SeededRandom.forStream(options.seed, 'augment', epoch);
   const variables = model.trainableWeights.map((weight) => weight.read() as tf.Variable);
   const stepsPerEpoch = Math.ceil(images.length / options.batchSize);
+  const totalSteps = stepsPerEpoch * options.epochs;
   const startedAt = Date.now();
   let lossSum = 0;
   let correct = 0;
   let learningRate = 0;
 
   for (let batchIndex = 0; batchIndex < stepsPerEpoch; batchIndex++) {
-    const step = context.firstStep + batchIndex;
-    const batchOrder = order.subarray(
-      batchIndex * options.batchSize,
-      (batchIndex + 1) * options.batchSize,
-    );
+    const step = firstStep + batchIndex;
+    const start = batchIndex * options.batchSize;
+    const batchOrder = order.subarray(start, start + options.batchSize);
     const batch = buildBatch(images, labels, batchOrder, augmentationRandom);
-    learningRate = learningRateAt(step, context.totalSteps, options.peakLearningRate);
+    learningRate = learningRateAt(step, totalSteps, options.peakLearningRate);
     setLearningRate(optimizer, learningRate);
 
-    const [loss, batchCorrect] = trainStep(
-      tf,
-      model,
-      optimizer,
-      variables,
-      batch,
-      `${options.seed}/${step}`,
-    );
+    const dropoutSeed = `${options.seed}/${step}`;
+    const [loss, batchCorrect] = trainStep(tf, model, optimizer, variables, batch, dropoutSeed);
     lossSum += loss * batchOrder.length;
     correct += batchCorrect;
 
@@ -180,7 +167,7 @@ function trainEpoch(
     if (done % options.logEveryBatches === 0 && done < stepsPerEpoch) {
       const seen = Math.min(images.length, done * options.batchSize);
       const seconds = (Date.now() - startedAt) / 1000;
-      context.log(
+      session.log(
         `epoch ${epoch}/${options.epochs} batch ${done}/${stepsPerEpoch} ` +
           `loss ${(lossSum / seen).toFixed(4)} accuracy ${percent(correct / seen)} ` +
           `lr ${learningRate.toExponential(2)} ${Math.round(seen / seconds)} images/s ` +
@@ -202,104 +189,12 @@ function trainEpoch(
   };
 }
 
-interface Batch {
-  images: Float32Array;
-  labels: Int32Array;
-  size: number;
-}
-
-function buildBatch(
-  images: Float32Array[],
-  labels: Uint8Array,
-  batchOrder: Int32Array,
-  random: SeededRandom,
-): Batch {
-  const batchImages = new Float32Array(batchOrder.length * MNIST_PIXELS);
-  const batchLabels = new Int32Array(batchOrder.length);
-  batchOrder.forEach((imageIndex, position) => {
-    batchImages.set(augmentDigit(images[imageIndex], random), position * MNIST_PIXELS);
-    batchLabels[position] = labels[imageIndex];
-  });
-
-  return { images: batchImages, labels: batchLabels, size: batchOrder.length };
-}
-
-/** One optimiser step; returns the batch's mean loss and number of correct answers. */
-function trainStep(
-  tf: TensorFlowModule,
-  model: tf.LayersModel,
-  optimizer: tf.Optimizer,
-  variables: tf.Variable[],
-  batch: Batch,
-  dropoutSeed: string,
-): [number, number] {
-  let correctCount: tf.Scalar | undefined;
-
-  const loss = tf.tidy(() => {
-    const images = tf.tensor4d(batch.images, [batch.size, IMAGE_SIZE, IMAGE_SIZE, 1]);
-    const labels = tf.tensor1d(batch.labels, 'int32');
-    const oneHot = tf.oneHot(labels, CLASS_COUNT);
-
-    return optimizer.minimize(
-      () => {
-        const logits = forwardForTraining(tf, model, images, dropoutSeed);
-        const isCorrect = tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'int32');
-        correctCount = tf.keep(tf.sum(isCorrect) as tf.Scalar);
-        return tf.losses.softmaxCrossEntropy(oneHot, logits);
-      },
-      true,
-      variables,
-    ) as tf.Scalar;
-  });
-
-  const values: [number, number] = [loss.dataSync()[0], correctCount!.dataSync()[0]];
-  tf.dispose([loss, correctCount!]);
-
-  return values;
-}
-
-/**
- * Runs the layers in training mode up to the logits. Dropout is applied here with a seed per
- * step: the Dropout layer's own seed would draw the same mask at every step.
- */
-function forwardForTraining(
-  tf: TensorFlowModule,
-  model: tf.LayersModel,
-  images: tf.Tensor,
-  dropoutSeed: string,
-): tf.Tensor {
-  let output = images;
-
-  for (const layer of model.layers) {
-    const className = layer.getClassName();
-    if (className === 'InputLayer' || layer.name === SOFTMAX_LAYER_NAME) {
-      continue;
-    }
-    if (className === 'Dropout') {
-      const rate = (layer.getConfig() as { rate: number }).rate;
-      output = tf.dropout(output, rate, undefined, dropoutSeed);
-      continue;
-    }
-    output = layer.apply(output, { training: true }) as tf.Tensor;
-  }
-
-  return output;
-}
-
-/** tfjs reads `learningRate` at every step but offers no setter. */
-function setLearningRate(optimizer: tf.AdamOptimizer, learningRate: number): void {
-  (optimizer as unknown as { learningRate: number }).learningRate = learningRate;
-}
-
+/** A fresh state, or the checkpoint's after restoring its weights when resuming. */
 async function initialState(
-  tf: TensorFlowModule,
-  options: TrainingOptions,
+  session: TrainingSession,
   trainingImages: number,
-  checkpointDirectory: string,
-  model: tf.LayersModel,
-  optimizer: tf.Optimizer,
-  log: (line: string) => void,
 ): Promise<TrainingState> {
+  const { options } = session;
   const fresh: TrainingState = {
     epochsCompleted: 0,
     step: 0,
@@ -314,10 +209,12 @@ async function initialState(
     return fresh;
   }
 
-  const saved = await readCheckpointState(checkpointDirectory);
+  const directory = checkpointDirectory(options);
+  const saved = await readCheckpointState(directory);
   if (saved === undefined) {
-    throw new Error(`--resume: no checkpoint in ${checkpointDirectory}. Start without --resume.`);
+    throw new Error(`--resume: no checkpoint in ${directory}. Start without --resume.`);
   }
+  // The schedule and the data order depend on these, so a mix would not reproduce any run.
   const mismatches = (['seed', 'epochs', 'batchSize', 'trainingImages'] as const).filter(
     (key) => saved[key] !== fresh[key],
   );
@@ -326,32 +223,29 @@ async function initialState(
     throw new Error(`--resume: the checkpoint was made with other settings (${details}).`);
   }
 
-  await restoreCheckpoint(tf, checkpointDirectory, model, optimizer);
-  log(`resuming after epoch ${saved.epochsCompleted} (step ${saved.step})\n`);
+  await restoreCheckpoint(session.tf, directory, session.model, session.optimizer);
+  session.log(`resuming after epoch ${saved.epochsCompleted} (step ${saved.step})\n`);
 
   return saved;
 }
 
+/** Saves the model, its metadata and the report. */
 async function finish(
-  tf: TensorFlowModule,
-  model: tf.LayersModel,
-  backend: DigitClassifier['backend'],
-  options: TrainingOptions,
+  session: TrainingSession,
   state: TrainingState,
   test: MnistSplit,
-  multiplyAdds: number,
-  log: (line: string) => void,
 ): Promise<TrainingReport> {
-  const report = buildReport(tf, model, backend, options, state, test, multiplyAdds, true);
-  const testEvaluation = report.test;
+  const { options } = session;
+  const report = buildReport(session, state, test, true);
 
   await mkdir(options.outputDirectory, { recursive: true });
-  await model.save(new DirectoryModelHandler(options.outputDirectory));
+  await session.model.save(new DirectoryModelHandler(options.outputDirectory));
   await writeFile(path.join(options.outputDirectory, METADATA_FILE), toJson(report.metadata));
   await writeFile(path.join(options.outputDirectory, REPORT_FILE), toJson(report));
-  log(
-    `MNIST test accuracy ${percent(testEvaluation.accuracy)} ` +
-      `(${testEvaluation.count - testEvaluation.correct} errors in ${testEvaluation.count}); ` +
+
+  const { accuracy, count, correct } = report.test;
+  session.log(
+    `MNIST test accuracy ${percent(accuracy)} (${count - correct} errors in ${count}); ` +
       `trained ${formatDuration(state.elapsedSeconds)}; saved to ${options.outputDirectory}\n`,
   );
 
@@ -360,16 +254,13 @@ async function finish(
 
 /** Evaluates the model on the MNIST test images and describes the run. */
 function buildReport(
-  tf: TensorFlowModule,
-  model: tf.LayersModel,
-  backend: DigitClassifier['backend'],
-  options: TrainingOptions,
+  session: TrainingSession,
   state: TrainingState,
   test: MnistSplit,
-  multiplyAdds: number,
   isComplete: boolean,
 ): TrainingReport {
-  const testEvaluation = evaluateModel(tf, model, backend, test);
+  const { options, model } = session;
+  const testEvaluation = evaluateModel(session, test);
   const metadata: DigitModelMetadata = {
     name: options.modelName,
     version: options.modelVersion,
@@ -379,9 +270,9 @@ function buildReport(
     epochs: options.epochs,
     batchSize: options.batchSize,
     trainingImages: state.trainingImages,
-    multiplyAdds,
+    multiplyAdds: session.multiplyAdds,
     parameters: model.countParams(),
-    backend,
+    backend: session.backend,
     trainingSeconds: Math.round(state.elapsedSeconds),
   };
 
@@ -390,15 +281,16 @@ function buildReport(
     metadata,
     history: state.history,
     test: testEvaluation,
-    multiplyAdds,
+    multiplyAdds: session.multiplyAdds,
     parameters: model.countParams(),
   };
 }
 
-function toJson(value: unknown): string {
-  return `${JSON.stringify(value, null, 2)}\n`;
+function checkpointDirectory(options: TrainingOptions): string {
+  return path.join(options.outputDirectory, CHECKPOINT_DIRECTORY);
 }
 
+/** Training images first, the last `validationImages` held out; `limit` trims the former. */
 function splitTraining(
   train: MnistSplit,
   options: TrainingOptions,
@@ -429,38 +321,18 @@ function toFloatImages(split: MnistSplit): Float32Array[] {
   return Array.from({ length: split.count }, (_, index) => toFloatImage(split.images, index));
 }
 
-function evaluateModel(
-  tf: TensorFlowModule,
-  model: tf.LayersModel,
-  backend: DigitClassifier['backend'],
-  split: MnistSplit,
-): MnistEvaluation {
-  const classifier = new DigitClassifier(tf, model, backend, {
+function evaluateModel(session: TrainingSession, split: MnistSplit): MnistEvaluation {
+  const classifier = new DigitClassifier(session.tf, session.model, session.backend, {
     name: 'in-training',
     version: 'in-training',
     trainedAt: 'in-training',
-    seed: 0,
-    epochs: 0,
+    seed: session.options.seed,
+    epochs: session.options.epochs,
   });
 
   return evaluateMnist(classifier, split.images, split.labels);
 }
 
-function formatEpoch(summary: EpochSummary, epochs: number, secondsPerEpoch: number): string {
-  return (
-    `epoch ${summary.epoch}/${epochs} done: loss ${summary.loss.toFixed(4)} ` +
-    `accuracy ${percent(summary.accuracy)} validation ${percent(summary.validationAccuracy)} ` +
-    `${Math.round(summary.imagesPerSecond)} images/s ${formatDuration(summary.seconds)} ` +
-    `ETA ${formatDuration(secondsPerEpoch * (epochs - summary.epoch))}\n`
-  );
-}
-
-function percent(fraction: number): string {
-  return `${(fraction * 100).toFixed(2)}%`;
-}
-
-function formatDuration(seconds: number): string {
-  const minutes = Math.floor(seconds / 60);
-
-  return minutes > 0 ? `${minutes}m${Math.round(seconds % 60)}s` : `${Math.round(seconds)}s`;
+function toJson(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
 }
