@@ -81,7 +81,8 @@ function describeApiError(error) {
     code,
     summary: PLAIN_WORDS[code] ?? `lensq refused this file (HTTP ${error.status}).`,
     detail: detail.join(' '),
-    isRetryable: error.isRetryable,
+    // After a 401 the person can enter a key, and then trying again helps.
+    isRetryable: error.isRetryable || code === 'unauthorized',
   };
 }
 
