@@ -1,5 +1,5 @@
 import { InjectQueue } from '@nestjs/bull';
-import { OnModuleDestroy, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import type { Queue } from 'bull';
 import { hostname } from 'node:os';
 
