@@ -197,7 +197,7 @@ export function validateEnvironment(raw: Record<string, unknown>): EnvironmentVa
   if (errors.length > 0) {
     const problems = errors.map((error) => {
       const reasons = Object.values(error.constraints ?? {}).join('; ');
-      return `  ${error.property}=${JSON.stringify(error.value)}: ${reasons}`;
+      return `  ${error.property}=${JSON.stringify(relevant[error.property])}: ${reasons}`;
     });
     throw new Error(
       `Invalid configuration, fix these environment variables:\n${problems.join('\n')}`,
