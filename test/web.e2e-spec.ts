@@ -20,9 +20,6 @@ const REAL_IMAGES = [
   { name: '7_03_1.png', digit: '7' },
 ];
 
-// Jest ignores testTimeout inside a project's configuration; reading a drawing takes a few seconds.
-jest.setTimeout(90_000);
-
 describe('Web page (real Chromium, API, worker, Redis and Postgres)', () => {
   const stack = new LensqStack();
   let chromium: HeadlessChromium;
