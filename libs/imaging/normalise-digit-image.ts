@@ -331,21 +331,33 @@ interface StrokeSelection {
 
 /**
  * Thresholds the ink (Otsu) and picks the digit's components. When what it picks spans the whole
- * image, it is usually ruled paper or a frame drawn fainter than the digit: a second threshold
- * among the inked pixels drops it, and is kept when the picked area really breaks up.
+ * image, it is usually ruled paper or a frame drawn fainter than the digit: higher thresholds
+ * among the inked pixels drop it, and one is used once the picked area really breaks up.
  */
 function selectStrokes(ink: GreyRaster, peak: number): StrokeSelection | undefined {
-  let threshold = max(otsuThreshold(ink.data, peak), MIN_INK_CONTRAST / 2);
-  let selection = selectAtThreshold(ink, threshold);
-  for (let attempt = 0; attempt < 2 && selection && spansImage(selection.main, ink); attempt++) {
-    const inked = ink.data.filter((value) => value > threshold);
-    const higher = otsuThreshold(inked, peak);
-    const alternative = higher > threshold ? selectAtThreshold(ink, higher) : undefined;
-    if (!alternative || alternative.main.area > 0.5 * selection.main.area) {
+  const threshold = max(otsuThreshold(ink.data, peak), MIN_INK_CONTRAST / 2);
+  const selection = selectAtThreshold(ink, threshold);
+  if (!selection || !spansImage(selection.main, ink)) {
+    return selection;
+  }
+
+  let higher = threshold;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const lower = higher;
+    higher = otsuThreshold(
+      ink.data.filter((value) => value > lower),
+      peak,
+    );
+    const alternative = higher > lower ? selectAtThreshold(ink, higher) : undefined;
+    if (!alternative) {
       break;
     }
-    threshold = higher;
-    selection = alternative;
+    const isBrokenUp =
+      !spansImage(alternative.main, ink, 'either') &&
+      alternative.main.area < 0.5 * selection.main.area;
+    if (isBrokenUp) {
+      return alternative;
+    }
   }
   return selection;
 }
@@ -361,10 +373,12 @@ function selectAtThreshold(ink: GreyRaster, threshold: number): StrokeSelection 
   return kept.length > 0 ? { threshold, labels, kept, main: kept[0] } : undefined;
 }
 
-function spansImage(component: Component, raster: GreyRaster): boolean {
-  const width = component.right - component.left + 1;
-  const height = component.bottom - component.top + 1;
-  return component.touchesBorder && width >= 0.9 * raster.width && height >= 0.9 * raster.height;
+/** Whether the component reaches across the image (both ways, or `either` way) from its border. */
+function spansImage(component: Component, raster: GreyRaster, extent: 'both' | 'either' = 'both') {
+  const spansWidth = component.right - component.left + 1 >= 0.9 * raster.width;
+  const spansHeight = component.bottom - component.top + 1 >= 0.9 * raster.height;
+  const spans = extent === 'both' ? spansWidth && spansHeight : spansWidth || spansHeight;
+  return component.touchesBorder && spans;
 }
 
 /**
