@@ -168,6 +168,31 @@ describe('Operations: health, metrics, queue dashboard, OpenAPI, compose', () =>
       );
     });
 
+    it('should write the access line as one JSON object when LOG_FORMAT=json', async () => {
+      const port = await freePort();
+      const api = stack.spawn('api', { PORT: String(port), LOG_FORMAT: 'json' });
+      const requestId = `ops-e2e-json-${Date.now()}`;
+      try {
+        await api.waitForLine(/API listening on port/);
+
+        await fetch(`http://127.0.0.1:${port}/tasks/result/not-a-uuid`, {
+          headers: { 'X-Request-Id': requestId },
+        });
+        await sleep(200);
+      } finally {
+        await api.stop();
+      }
+
+      const line = api.output.find((entry) => entry.includes(`request_id=${requestId}`));
+      expect(JSON.parse(line ?? 'null')).toMatchObject({
+        level: 'log',
+        context: 'HttpAccess',
+        message: expect.stringMatching(
+          /^GET \/tasks\/result\/not-a-uuid 400 .* route=\/tasks\/result\/:id /,
+        ),
+      });
+    });
+
     it('should name the task in every worker line about it', () => {
       const lines = stack.worker.output.filter((line) => /\b(Job|job)\b/.test(line));
 
@@ -185,6 +210,9 @@ describe('Operations: health, metrics, queue dashboard, OpenAPI, compose', () =>
       expect(response.status).toBe(401);
       expect(response.headers.get('www-authenticate')).toMatch(/^Basic realm=/);
       expect(await response.json()).toMatchObject({ statusCode: 401, code: 'unauthorized' });
+      const metrics = await fetchText(`${stack.baseUrl}/metrics`);
+      const refused = { method: 'GET', route: '/admin/queues/*', status: '401' };
+      expect(sampleOf(metrics, 'lensq_http_requests_total', refused)).toBeGreaterThanOrEqual(1);
     });
 
     it('should answer 401 to a wrong password', async () => {

@@ -2,6 +2,7 @@ import { Injectable, Logger, NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 
 import { requestIdOf } from '../common/request-id.middleware';
+import { markMountPattern } from '../common/route-pattern';
 import { AppConfigService } from '../config/app-config.service';
 import { hasAdminCredentials } from './admin-credentials';
 
@@ -16,6 +17,9 @@ export class AdminBasicAuthMiddleware implements NestMiddleware {
   constructor(private readonly config: AppConfigService) {}
 
   use(req: Request, res: Response, next: NextFunction): void {
+    // The dashboard's page, assets and refusals match no Nest route; one label keeps them apart.
+    markMountPattern(req, `${req.baseUrl}/*`);
+
     const expected = this.config.adminCredentials;
     if (expected && hasAdminCredentials(req.header('authorization'), expected)) {
       next();
