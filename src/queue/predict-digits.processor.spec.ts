@@ -51,7 +51,7 @@ function setup() {
     }),
   };
   const config = { shouldKeepImagesAfterFinish: false } as AppConfigService;
-  const metrics = { recordInference: jest.fn(), recordTaskOutcome: jest.fn() };
+  const metrics = { recordInference: jest.fn() };
   const sut = new PredictDigitsProcessor(
     tasks as unknown as PredictionTaskRepository,
     digitReading as unknown as DigitReadingService,
