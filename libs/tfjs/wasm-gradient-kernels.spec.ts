@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 
 import { loadTensorFlow } from './tensorflow-runtime';
+import { registerWasmGradientKernels } from './wasm-gradient-kernels';
 
 interface ConvolutionCase {
   inputShape: [number, number, number, number];
@@ -44,8 +45,9 @@ function randomTensor(shape: number[], seed: number): tf.Tensor {
   return tf.randomNormal(shape, 0, 1, 'float32', seed);
 }
 
-describe('wasm gradient kernels', () => {
+describe(registerWasmGradientKernels.name, () => {
   beforeAll(async () => {
+    // Registers the kernels on the wasm backend.
     await loadTensorFlow();
   });
 
@@ -72,10 +74,10 @@ describe('wasm gradient kernels', () => {
     };
 
     const expected = await onBackend('cpu', gradients);
-    const actual = await onBackend('wasm', gradients);
+    const sut = await onBackend('wasm', gradients);
 
-    expectClose(actual[0], expected[0]);
-    expectClose(actual[1], expected[1]);
+    expectClose(sut[0], expected[0]);
+    expectClose(sut[1], expected[1]);
   });
 
   it('should match the cpu gradient of a small convolutional network', async () => {
@@ -106,8 +108,8 @@ describe('wasm gradient kernels', () => {
     };
 
     const expected = await onBackend('cpu', gradients);
-    const actual = await onBackend('wasm', gradients);
+    const sut = await onBackend('wasm', gradients);
 
-    expected.forEach((gradient, index) => expectClose(actual[index], gradient));
+    expected.forEach((gradient, index) => expectClose(sut[index], gradient));
   });
 });
