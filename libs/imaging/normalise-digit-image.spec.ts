@@ -231,6 +231,15 @@ describe(normaliseDigitImage.name, () => {
           '<polygon points="0,0 160,0 0,160" fill="#000" fill-opacity="0.25"/>',
       },
     ],
+    [
+      'under a strong vignette',
+      {
+        scenery:
+          '<defs><radialGradient id="vignette"><stop offset="0.4" stop-color="#ddd"/>' +
+          '<stop offset="1" stop-color="#333"/></radialGradient></defs>' +
+          '<rect width="100%" height="100%" fill="url(#vignette)"/>',
+      },
+    ],
     ['in green marker on yellow paper', { ink: '#1f4f40', paper: '#d8d070', strokeWidth: 20 }],
     ['in light-blue ink', { ink: '#7fa8e8', paper: '#fff' }],
     ['in faint pencil', { ink: '#b0b0b0', paper: '#e0e0e0', strokeWidth: 3 }],

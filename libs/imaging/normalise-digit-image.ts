@@ -207,20 +207,48 @@ function luminanceAt(data: Uint8Array, index: number): number {
 
 /**
  * Ink is the minority: the far tail of the grey levels lies on the ink's side of the median.
- * When both tails are alike (very little ink), the border tells the background's brightness.
+ * Unless that tail is much the longer, the polarity whose ink looks like pen strokes wins too:
+ * read the wrong way round, the paper inside loops or a lit centre in a dark vignette becomes a
+ * wide blob. Failing both, the border tells the background's brightness.
  */
 function detectPolarity(grey: GreyRaster): InkPolarity {
   const [darkest, median, lightest] = percentiles(grey.data, [0.005, 0.5, 0.995]);
   const darkTail = median - darkest;
   const lightTail = lightest - median;
+  if (darkTail > 3 * lightTail) {
+    return 'dark-on-light';
+  }
+  if (lightTail > 3 * darkTail) {
+    return 'light-on-dark';
+  }
+
+  const darkInk = strokeThickness(grey, 'dark-on-light');
+  const lightInk = strokeThickness(grey, 'light-on-dark');
+  if (darkInk < 0.7 * lightInk) {
+    return 'dark-on-light';
+  }
+  if (lightInk < 0.7 * darkInk) {
+    return 'light-on-dark';
+  }
+
   if (darkTail > 1.5 * lightTail) {
     return 'dark-on-light';
   }
   if (lightTail > 1.5 * darkTail) {
     return 'light-on-dark';
   }
-
   return borderMedian(grey) >= 128 ? 'dark-on-light' : 'light-on-dark';
+}
+
+/** Stroke width relative to the size of the ink found with `polarity`; Infinity for none. */
+function strokeThickness(grey: GreyRaster, polarity: InkPolarity): number {
+  const strokes = findDigitStrokes(removeBackground(grey, polarity));
+  if (!strokes) {
+    return Infinity;
+  }
+
+  const { box, strokeWidth } = strokes;
+  return strokeWidth / max(box.right - box.left, box.bottom - box.top);
 }
 
 function borderMedian(grey: GreyRaster): number {
