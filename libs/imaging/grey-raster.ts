@@ -158,6 +158,15 @@ export function resample(raster: GreyRaster, width: number, height: number): Gre
   return resampleLines(horizontal, height, false);
 }
 
+/** The largest of `values`; -Infinity when there are none. */
+export function maximumValue(values: Float32Array): number {
+  let maximum = -Infinity;
+  for (const value of values) {
+    maximum = value > maximum ? value : maximum;
+  }
+  return maximum;
+}
+
 /** Copies the rectangle [left, right) × [top, bottom). */
 export function crop(
   raster: GreyRaster,

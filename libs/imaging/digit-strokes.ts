@@ -1,0 +1,236 @@
+import {
+  boxBlur,
+  Component,
+  createRaster,
+  extremumFilter,
+  GreyRaster,
+  labelComponents,
+  maximumValue,
+  otsuThreshold,
+  percentile,
+} from './grey-raster';
+
+// Pixel loops use these local bindings: resolving the global `Math` on every pixel is many times
+// slower inside Jest's sandbox than in plain Node.
+const { max, min } = Math;
+
+/** A rectangle of pixels; right and bottom are exclusive. */
+export interface StrokeBox {
+  left: number;
+  top: number;
+  right: number;
+  bottom: number;
+}
+
+/** The digit's strokes found in a working-size image. */
+export interface InkStrokes {
+  /** Stroke strength in [0, 1] at working size, zero away from the digit. */
+  strength: GreyRaster;
+  /** Bounding box of the strokes, right and bottom exclusive. */
+  box: StrokeBox;
+  /** Mean stroke width in working pixels. */
+  strokeWidth: number;
+}
+
+/** How much less a group of ink touching the image border counts when picking the digit. */
+const BORDER_PENALTY = 0.2;
+
+/** How much less it counts when it lies along the border: a band at one edge, or a frame. */
+const ALONG_BORDER_PENALTY = 0.02;
+
+/** Ink fainter than this (on 0..255, after removing the background) is not a drawing. */
+const MIN_INK_CONTRAST = 24;
+
+/**
+ * Separates the strokes of the digit from paper texture, grid lines and specks: threshold
+ * (Otsu), keep the main group of connected strokes, and map stroke strength to [0, 1] so faint
+ * pencil and heavy marker end up alike. Returns undefined when there is no ink.
+ */
+export function findDigitStrokes(ink: GreyRaster): InkStrokes | undefined {
+  const peak = maximumValue(boxBlur(ink, 1).data);
+  if (peak < MIN_INK_CONTRAST) {
+    return undefined;
+  }
+
+  const selection = selectStrokes(ink, peak);
+  if (!selection) {
+    return undefined;
+  }
+
+  const { threshold, labels, kept } = selection;
+  const keptLabels = new Set(kept.map((component) => component.label));
+  const keptMask = createRaster(ink.width, ink.height);
+  const strokeValues: number[] = [];
+  for (let index = 0; index < labels.length; index++) {
+    if (keptLabels.has(labels[index])) {
+      keptMask.data[index] = 1;
+      strokeValues.push(ink.data[index]);
+    }
+  }
+
+  const strokeLevel = percentile(Float32Array.from(strokeValues), 0.5);
+  const strengthFloor = threshold / 2;
+  const nearStrokes = extremumFilter(keptMask, 1, 'max');
+  const strength = createRaster(ink.width, ink.height);
+  for (let index = 0; index < strength.data.length; index++) {
+    const value = (ink.data[index] - strengthFloor) / max(1, strokeLevel - strengthFloor);
+    strength.data[index] = nearStrokes.data[index] * min(1, max(0, value));
+  }
+
+  return {
+    strength,
+    box: unionBox(kept, ink.width, ink.height),
+    strokeWidth: estimateStrokeWidth(keptMask),
+  };
+}
+
+interface StrokeSelection {
+  threshold: number;
+  labels: Int32Array;
+  kept: Component[];
+  main: Component;
+}
+
+/**
+ * Thresholds the ink (Otsu) and picks the digit's components. When what it picks spans the whole
+ * image, it is usually ruled paper or a frame drawn fainter than the digit: higher thresholds
+ * among the inked pixels drop it, and one is used once the picked area really breaks up.
+ */
+function selectStrokes(ink: GreyRaster, peak: number): StrokeSelection | undefined {
+  const threshold = max(otsuThreshold(ink.data, peak), MIN_INK_CONTRAST / 2);
+  const selection = selectAtThreshold(ink, threshold);
+  if (!selection || !spansImage(selection.main, ink)) {
+    return selection;
+  }
+
+  let higher = threshold;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const lower = higher;
+    higher = otsuThreshold(
+      ink.data.filter((value) => value > lower),
+      peak,
+    );
+    const alternative = higher > lower ? selectAtThreshold(ink, higher) : undefined;
+    if (!alternative) {
+      break;
+    }
+    const isBrokenUp =
+      !spansImage(alternative.main, ink, 'either') &&
+      alternative.main.area < 0.5 * selection.main.area;
+    if (isBrokenUp) {
+      return alternative;
+    }
+  }
+  return selection;
+}
+
+function selectAtThreshold(ink: GreyRaster, threshold: number): StrokeSelection | undefined {
+  const mask = new Uint8Array(ink.width * ink.height);
+  for (let index = 0; index < mask.length; index++) {
+    mask[index] = ink.data[index] > threshold ? 1 : 0;
+  }
+
+  const { labels, components } = labelComponents(mask, ink.width, ink.height);
+  const kept = selectDigitComponents(components, ink);
+  return kept.length > 0 ? { threshold, labels, kept, main: kept[0] } : undefined;
+}
+
+/** Whether the component reaches across the image (both ways, or `either` way) from its border. */
+function spansImage(
+  component: Component,
+  raster: GreyRaster,
+  extent: 'both' | 'either' = 'both',
+): boolean {
+  const spansWidth = component.right - component.left + 1 >= 0.9 * raster.width;
+  const spansHeight = component.bottom - component.top + 1 >= 0.9 * raster.height;
+  const spans = extent === 'both' ? spansWidth && spansHeight : spansWidth || spansHeight;
+  return component.touchesBorder && spans;
+}
+
+/**
+ * The digit is the largest group of ink; frames, paper edges and table edges touch the border of
+ * the photo while the digit usually does not, unless the image is cropped tightly around it, so
+ * touching the border counts against a group without ruling it out, and lying along the border
+ * (a band at one edge, or a frame around everything) counts heavily. The main group comes first.
+ */
+function selectDigitComponents(components: Component[], raster: GreyRaster): Component[] {
+  const candidates = components.filter((component) => component.area >= 2);
+  if (candidates.length === 0) {
+    return [];
+  }
+
+  const main = maxBy(candidates, (component) => {
+    if (!component.touchesBorder) {
+      return component.area;
+    }
+    const isAlongBorder = liesAlongBorder(component, raster) || spansImage(component, raster);
+    return (isAlongBorder ? ALONG_BORDER_PENALTY : BORDER_PENALTY) * component.area;
+  });
+  const reach = 0.3 * max(main.right - main.left + 1, main.bottom - main.top + 1);
+  const others = candidates.filter(
+    (component) =>
+      component !== main &&
+      (main.touchesBorder || !component.touchesBorder) &&
+      component.area >= 0.05 * main.area &&
+      boxGap(component, main) <= reach,
+  );
+  return [main, ...others];
+}
+
+/** Whether the component stays within a strip along one edge of the image. */
+function liesAlongBorder(component: Component, raster: GreyRaster): boolean {
+  const strip = 0.15;
+  return (
+    component.right < strip * raster.width ||
+    component.left > (1 - strip) * raster.width ||
+    component.bottom < strip * raster.height ||
+    component.top > (1 - strip) * raster.height
+  );
+}
+
+/** Mean stroke width: a stroke's area is its width times its length, its outline twice its length. */
+function estimateStrokeWidth(mask: GreyRaster): number {
+  const { width, height, data } = mask;
+  let area = 0;
+  let outline = 0;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      if (!data[y * width + x]) {
+        continue;
+      }
+      area++;
+      const isEdge =
+        x === 0 ||
+        y === 0 ||
+        x === width - 1 ||
+        y === height - 1 ||
+        !data[y * width + x - 1] ||
+        !data[y * width + x + 1] ||
+        !data[(y - 1) * width + x] ||
+        !data[(y + 1) * width + x];
+      if (isEdge) {
+        outline++;
+      }
+    }
+  }
+  return outline === 0 ? 1 : max(1, (2 * area) / outline);
+}
+
+function unionBox(components: Component[], width: number, height: number): StrokeBox {
+  return {
+    left: max(0, min(...components.map((component) => component.left))),
+    top: max(0, min(...components.map((component) => component.top))),
+    right: min(width, max(...components.map((component) => component.right + 1))),
+    bottom: min(height, max(...components.map((component) => component.bottom + 1))),
+  };
+}
+
+function boxGap(first: Component, second: Component): number {
+  const horizontal = max(0, first.left - second.right, second.left - first.right);
+  const vertical = max(0, first.top - second.bottom, second.top - first.bottom);
+  return max(horizontal, vertical);
+}
+
+function maxBy<T>(items: T[], score: (item: T) => number): T {
+  return items.reduce((best, item) => (score(item) > score(best) ? item : best));
+}
