@@ -1,0 +1,158 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, openSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import Redis from 'ioredis';
+import { Client } from 'pg';
+
+export interface BenchmarkStackOptions {
+  repoRoot: string;
+  redisUrl: string;
+  databaseUrl: string;
+  workers: number;
+  /** Extra settings for every process (WORKER_CONCURRENCY, LOG_LEVEL …). */
+  env: Record<string, string>;
+  /** Where to write a CPU profile of each process when it stops; none without. */
+  cpuProfileDirectory?: string;
+}
+
+const READY_TIMEOUT_MS = 120_000;
+
+/**
+ * The API and its workers from dist/ on a free loopback port, with a Postgres schema and
+ * a Redis key prefix of their own so a benchmark never touches anyone else's data; stop()
+ * removes both. The processes log to files, not to the harness, which would pay for it.
+ */
+export class BenchmarkStack {
+  readonly schema = `bench_${randomBytes(4).toString('hex')}`;
+  readonly queuePrefix = `lensq-bench-${randomBytes(4).toString('hex')}`;
+  readonly logDirectory = path.join(tmpdir(), this.queuePrefix);
+  private readonly processes: ChildProcess[] = [];
+  private port = 0;
+
+  constructor(private readonly options: BenchmarkStackOptions) {}
+
+  get baseUrl(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    mkdirSync(this.logDirectory, { recursive: true });
+    this.port = await freePort();
+
+    this.processes.push(this.spawn('api', 'main.js'));
+    await this.waitUntil('/health/live');
+    for (let index = 0; index < this.options.workers; index += 1) {
+      this.processes.push(this.spawn(`worker-${index}`, 'worker.js'));
+    }
+    await this.waitUntil('/health/ready');
+  }
+
+  /** Stops the processes (letting them write their profiles), then removes the data. */
+  async stop(): Promise<void> {
+    await Promise.all(this.processes.map((child) => stopProcess(child)));
+    await dropSchema(this.options.databaseUrl, this.schema);
+    await deleteRedisKeys(this.options.redisUrl, `${this.queuePrefix}:*`);
+  }
+
+  private spawn(name: string, entry: string): ChildProcess {
+    const profiling = this.options.cpuProfileDirectory
+      ? ['--require', path.join(__dirname, 'cpu-profile-preload.js')]
+      : [];
+    const log = openSync(path.join(this.logDirectory, `${name}.log`), 'a');
+    const child = spawn(
+      process.execPath,
+      [...profiling, path.join(this.options.repoRoot, 'dist', 'src', entry)],
+      {
+        cwd: this.options.repoRoot,
+        stdio: ['ignore', log, log],
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: process.env.HOME ?? '',
+          PORT: String(this.port),
+          REDIS_URL: this.options.redisUrl,
+          DATABASE_URL: this.options.databaseUrl,
+          DATABASE_SCHEMA: this.schema,
+          QUEUE_PREFIX: this.queuePrefix,
+          MODEL_PATH: path.join(this.options.repoRoot, 'model'),
+          ...(this.options.cpuProfileDirectory
+            ? {
+                LENSQ_CPU_PROFILE: path.join(
+                  this.options.cpuProfileDirectory,
+                  `${name}.cpuprofile`,
+                ),
+              }
+            : {}),
+          ...this.options.env,
+        },
+      },
+    );
+    child.once('exit', (code, signal) => {
+      if (code !== 0 && signal !== 'SIGTERM' && code !== null) {
+        process.stderr.write(`bench: ${name} exited with ${code}; see ${this.logDirectory}\n`);
+      }
+    });
+    return child;
+  }
+
+  private async waitUntil(probe: string): Promise<void> {
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    while (Date.now() < deadline) {
+      const exited = this.processes.find((child) => child.exitCode !== null);
+      if (exited) throw new Error(`a lensq process exited early; see ${this.logDirectory}`);
+      const answer = await fetch(`${this.baseUrl}${probe}`).catch(() => null);
+      if (answer?.ok) return;
+      await sleep(200);
+    }
+    throw new Error(`lensq did not answer ${probe} within ${READY_TIMEOUT_MS} ms`);
+  }
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function dropSchema(databaseUrl: string, schema: string): Promise<void> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await client.end();
+  }
+}
+
+async function deleteRedisKeys(redisUrl: string, pattern: string): Promise<void> {
+  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await redis.connect();
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
