@@ -1,5 +1,5 @@
 import { submitImages, TaskResult, UploadFile, waitForResult } from './support/lensq-client';
-import { AppProcess, LensqStack, sleep } from './support/lensq-stack';
+import { AppProcess, LensqStack, sleep, useLensqStack } from './support/lensq-stack';
 import { syntheticDigitPng } from './support/synthetic-images';
 
 const KEY_ALICE = 'alice-key-0123456789abcdef';
@@ -16,7 +16,8 @@ async function submitAs(
   headers: Record<string, string> = {},
 ) {
   const form = new FormData();
-  for (const file of files) form.append('images', new Blob([new Uint8Array(file.bytes)]), file.name);
+  for (const file of files)
+    form.append('images', new Blob([new Uint8Array(file.bytes)]), file.name);
   const response = await fetch(`${stack.baseUrl}/tasks/predict`, {
     method: 'POST',
     body: form,
@@ -26,15 +27,7 @@ async function submitAs(
 }
 
 describe('Task lifecycle: API keys, history, idempotency, cancel and delete', () => {
-  const stack = new LensqStack({ API_KEYS: `alice:${KEY_ALICE},bob:${KEY_BOB}` });
-
-  beforeAll(async () => {
-    await stack.start();
-  }, 120_000);
-
-  afterAll(async () => {
-    await stack.stop();
-  }, 60_000);
+  const stack = useLensqStack({ API_KEYS: `alice:${KEY_ALICE},bob:${KEY_BOB}` });
 
   it('should refuse task routes without a valid key with 401', async () => {
     const missing = await fetch(`${stack.baseUrl}/tasks`);
@@ -163,18 +156,10 @@ describe('Task lifecycle: API keys, history, idempotency, cancel and delete', ()
 });
 
 describe('Task lifecycle: expiry', () => {
-  const stack = new LensqStack({
+  const stack = useLensqStack({
     TASK_RETENTION_HOURS: '0.0005',
     RETENTION_SWEEP_INTERVAL_SECONDS: '1',
   });
-
-  beforeAll(async () => {
-    await stack.start();
-  }, 120_000);
-
-  afterAll(async () => {
-    await stack.stop();
-  }, 60_000);
 
   it('should answer 410 Gone for a task whose results expired', async () => {
     const response = await submitImages(stack.baseUrl, [syntheticDigitPng(1)]);
@@ -192,15 +177,7 @@ describe('Task lifecycle: expiry', () => {
 });
 
 describe('Task lifecycle: rate limits', () => {
-  const stack = new LensqStack({ RATE_LIMIT_PER_MINUTE: '8' });
-
-  beforeAll(async () => {
-    await stack.start();
-  }, 120_000);
-
-  afterAll(async () => {
-    await stack.stop();
-  }, 60_000);
+  const stack = useLensqStack({ RATE_LIMIT_PER_MINUTE: '8' });
 
   it('should answer 429 with Retry-After once a client passes the limit', async () => {
     const statuses: number[] = [];

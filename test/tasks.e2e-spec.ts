@@ -10,7 +10,7 @@ import {
   UploadFile,
   waitForResult,
 } from './support/lensq-client';
-import { DATABASE_URL, LensqStack } from './support/lensq-stack';
+import { DATABASE_URL, useLensqStack } from './support/lensq-stack';
 import { hasSharedData, realWorldSingleImages, sharedPath } from './support/shared-data';
 import { blankPng, syntheticDigitPng } from './support/synthetic-images';
 
@@ -18,15 +18,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ARTIFACTS = path.resolve(__dirname, '..', 'test-artifacts');
 
 describe('Tasks API (real API, worker, Redis and Postgres)', () => {
-  const stack = new LensqStack();
-
-  beforeAll(async () => {
-    await stack.start();
-  }, 120_000);
-
-  afterAll(async () => {
-    await stack.stop();
-  }, 60_000);
+  const stack = useLensqStack();
 
   describe('POST /tasks/predict then GET /tasks/result/:id', () => {
     const describeWithData = hasSharedData('realworld', 'single') ? describe : describe.skip;

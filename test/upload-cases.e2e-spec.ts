@@ -3,7 +3,7 @@ import { request } from 'node:http';
 import * as path from 'node:path';
 
 import { fileFromDisk, submitImages, UploadFile, waitForResult } from './support/lensq-client';
-import { LensqStack } from './support/lensq-stack';
+import { useLensqStack } from './support/lensq-stack';
 import { hasSharedData, sharedPath } from './support/shared-data';
 
 const LIMITS = {
@@ -21,15 +21,7 @@ interface ErrorBody {
 
 /** The awkward and broken uploads of ../shared/cases, and whole requests that must be refused. */
 describe('Awkward and broken uploads (real API and worker)', () => {
-  const stack = new LensqStack(LIMITS);
-
-  beforeAll(async () => {
-    await stack.start();
-  }, 120_000);
-
-  afterAll(async () => {
-    await stack.stop();
-  }, 60_000);
+  const stack = useLensqStack(LIMITS);
 
   const describeWithCases = hasSharedData('cases') ? describe : describe.skip;
   describeWithCases('every file in ../shared/cases gets the outcome its README gives', () => {

@@ -2,6 +2,8 @@ import { InjectQueue } from '@nestjs/bull';
 import { Injectable, Logger } from '@nestjs/common';
 import type { Queue } from 'bull';
 
+import { withTimeout } from '../common/with-timeout';
+
 import {
   JobName,
   PREDICT_DIGITS_ATTEMPTS,
@@ -10,7 +12,7 @@ import {
 } from './queue.constants';
 
 // Redis answers in a millisecond; past this it is down, and the reconciler will dispatch later.
-const ENQUEUE_TIMEOUT_MS = 1500;
+const REDIS_TIMEOUT_MS = 1500;
 
 /** Puts stored tasks on the queue. Redis only dispatches: losing a job loses no task. */
 @Injectable()
@@ -37,57 +39,32 @@ export class PredictionDispatcher {
         removeOnFail: 1000,
       },
     );
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`no answer from Redis in ${ENQUEUE_TIMEOUT_MS} ms`)),
-        ENQUEUE_TIMEOUT_MS,
-      );
-    });
 
     try {
-      await Promise.race([enqueue, timeout]);
+      await withTimeout(enqueue, REDIS_TIMEOUT_MS, 'Redis enqueue');
       return true;
     } catch (error) {
-      enqueue.catch(() => undefined);
       this.logger.warn(
         `Task ${taskId} stored but not enqueued (${(error as Error).message}); the reconciler will dispatch it`,
       );
       return false;
-    } finally {
-      clearTimeout(timer);
     }
   }
 
   /** Removes a cancelled task's job if it is still waiting; the worker would skip it anyway. */
   async withdraw(taskId: string): Promise<void> {
     try {
-      const job = await withinRedisTimeout(this.queue.getJob(taskId));
-      if (job && (await withinRedisTimeout(job.isWaiting())))
-        await withinRedisTimeout(job.remove());
+      const job = await withTimeout(
+        this.queue.getJob(taskId),
+        REDIS_TIMEOUT_MS,
+        'Redis job lookup',
+      );
+      if (job && (await withTimeout(job.isWaiting(), REDIS_TIMEOUT_MS, 'Redis job state')))
+        await withTimeout(job.remove(), REDIS_TIMEOUT_MS, 'Redis job removal');
     } catch (error) {
       this.logger.warn(
         `Could not remove the job of cancelled task ${taskId}: ${(error as Error).message}`,
       );
     }
-  }
-}
-
-/** Bull waits for Redis to come back; a request must not. */
-async function withinRedisTimeout<T>(work: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`no answer from Redis in ${ENQUEUE_TIMEOUT_MS} ms`)),
-      ENQUEUE_TIMEOUT_MS,
-    );
-  });
-  try {
-    return await Promise.race([work, timeout]);
-  } catch (error) {
-    work.catch(() => undefined);
-    throw error;
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -165,3 +165,11 @@ export function freePort(): Promise<number> {
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/** A stack started before the enclosing describe's tests and stopped after them. */
+export function useLensqStack(extraEnv: Record<string, string> = {}): LensqStack {
+  const stack = new LensqStack(extraEnv);
+  beforeAll(() => stack.start(), 120_000);
+  afterAll(() => stack.stop(), 60_000);
+  return stack;
+}
