@@ -28,6 +28,8 @@ const CORE_HEADER_SIZE = 12;
 const COMPRESSION_NONE = 0;
 const COMPRESSION_BITFIELDS = 3;
 const COMPRESSION_ALPHA_BITFIELDS = 6;
+/** The red, green, blue (and alpha) masks follow a 40-byte info header, or sit inside a longer one. */
+const MASKS_START = FILE_HEADER_SIZE + 40;
 const COMPRESSION_NAMES: Record<number, string> = {
   1: 'RLE8',
   2: 'RLE4',
@@ -87,17 +89,31 @@ export function readBmpHeader(bytes: Uint8Array): BmpHeader {
   };
 }
 
-/** Decodes an uncompressed (or bit-field) BMP of 1, 4, 8, 16, 24 or 32 bits per pixel. */
-export function decodeBmp(bytes: Uint8Array): RgbaImage {
+/**
+ * Reads the header and checks, still without decoding, everything the decoder will rely on: a
+ * layout it decodes, and pixel data, colour table and masks inside the file. The API calls it so
+ * that a BMP the worker could not decode is refused at upload instead of accepted and failed.
+ */
+export function checkBmp(bytes: Uint8Array): BmpHeader {
   const header = readBmpHeader(bytes);
   assertDecodable(header);
 
-  const { width, height, bitsPerPixel } = header;
-  const rowStride = floor((bitsPerPixel * width + 31) / 32) * 4;
-  if (header.pixelOffset + rowStride * height > bytes.length) {
+  const rowStride = floor((header.bitsPerPixel * header.width + 31) / 32) * 4;
+  if (header.pixelOffset + rowStride * header.height > bytes.length) {
     throw corrupt('the BMP pixel data is shorter than its header says (truncated file?)');
   }
+  if (hasMaskFields(header) && MASKS_START + 16 > bytes.length) {
+    throw corrupt('the BMP colour masks are cut short');
+  }
+  return header;
+}
 
+/** Decodes an uncompressed (or bit-field) BMP of 1, 4, 8, 16, 24 or 32 bits per pixel. */
+export function decodeBmp(bytes: Uint8Array): RgbaImage {
+  const header = checkBmp(bytes);
+
+  const { width, height, bitsPerPixel } = header;
+  const rowStride = floor((bitsPerPixel * width + 31) / 32) * 4;
   const palette = bitsPerPixel <= 8 ? readPalette(bytes, header) : undefined;
   const masks = bitsPerPixel === 16 || bitsPerPixel === 32 ? readMasks(bytes, header) : undefined;
   const data = new Uint8Array(width * height * 4);
@@ -193,18 +209,24 @@ function readPaletteIndex(
   return (byte >> shift) & ((1 << bitsPerPixel) - 1);
 }
 
+function hasMaskFields(header: BmpHeader): boolean {
+  const isMasked = header.bitsPerPixel === 16 || header.bitsPerPixel === 32;
+  return (
+    isMasked &&
+    (header.compression === COMPRESSION_BITFIELDS ||
+      header.compression === COMPRESSION_ALPHA_BITFIELDS)
+  );
+}
+
 function readMasks(bytes: Uint8Array, header: BmpHeader): ChannelMasks {
-  const hasMasks =
-    header.compression === COMPRESSION_BITFIELDS ||
-    header.compression === COMPRESSION_ALPHA_BITFIELDS;
-  if (!hasMasks) {
+  if (!hasMaskFields(header)) {
     return header.bitsPerPixel === 16
       ? { red: 0x7c00, green: 0x03e0, blue: 0x001f, alpha: 0 }
       : { red: 0xff0000, green: 0xff00, blue: 0xff, alpha: 0xff000000 };
   }
 
   const view = viewOf(bytes);
-  const start = FILE_HEADER_SIZE + 40;
+  const start = MASKS_START;
   const hasAlphaMask =
     header.headerSize >= 56 || header.compression === COMPRESSION_ALPHA_BITFIELDS;
   return {

@@ -12,7 +12,7 @@ import {
 
 // Pixel loops use these local bindings: resolving the global `Math` on every pixel is many times
 // slower inside Jest's sandbox than in plain Node.
-const { max, min } = Math;
+const { max, min, round } = Math;
 
 /** A rectangle of pixels; right and bottom are exclusive. */
 export interface StrokeBox {
@@ -38,6 +38,12 @@ const BORDER_PENALTY = 0.2;
 /** How much less it counts when it lies along the border: a band at one edge, or a frame. */
 const ALONG_BORDER_PENALTY = 0.02;
 
+/** Ruled paper has at least this many parallel lines; a digit has fewer straight strokes. */
+const MIN_RULED_LINES = 3;
+
+/** Gap, in working pixels, bridged between pieces of a stroke cut by a removed ruled line. */
+const LINE_GAP_BRIDGE = 3;
+
 /** Ink fainter than this (on 0..255, after removing the background) is not a drawing. */
 const MIN_INK_CONTRAST = 24;
 
@@ -46,18 +52,19 @@ const MIN_INK_CONTRAST = 24;
  * (Otsu), keep the main group of connected strokes, and map stroke strength to [0, 1] so faint
  * pencil and heavy marker end up alike. Returns undefined when there is no ink.
  */
-export function findDigitStrokes(ink: GreyRaster): InkStrokes | undefined {
-  const peak = maximumValue(boxBlur(ink, 1).data);
+export function findDigitStrokes(inkWithLines: GreyRaster): InkStrokes | undefined {
+  const peak = maximumValue(boxBlur(inkWithLines, 1).data);
   if (peak < MIN_INK_CONTRAST) {
     return undefined;
   }
 
-  const selection = selectStrokes(ink, peak);
+  const selection = selectStrokes(inkWithLines, peak);
   if (!selection) {
     return undefined;
   }
 
-  const { threshold, labels, kept } = selection;
+  // The selection may have been made on the ink with ruled lines taken out.
+  const { ink, threshold, labels, kept } = selection;
   const keptLabels = new Set(kept.map((component) => component.label));
   const keptMask = createRaster(ink.width, ink.height);
   const strokeValues: number[] = [];
@@ -85,6 +92,7 @@ export function findDigitStrokes(ink: GreyRaster): InkStrokes | undefined {
 }
 
 interface StrokeSelection {
+  ink: GreyRaster;
   threshold: number;
   labels: Int32Array;
   kept: Component[];
@@ -93,13 +101,32 @@ interface StrokeSelection {
 
 /**
  * Thresholds the ink (Otsu) and picks the digit's components. When what it picks spans the whole
- * image, it is usually ruled paper or a frame drawn fainter than the digit: higher thresholds
- * among the inked pixels drop it, and one is used once the picked area really breaks up.
+ * image, it is usually ruled paper or a frame: taking out the ruled lines, or a higher threshold
+ * among the inked pixels when they are fainter than the digit, is used once the picked area
+ * really breaks up.
  */
 function selectStrokes(ink: GreyRaster, peak: number): StrokeSelection | undefined {
   const threshold = max(otsuThreshold(ink.data, peak), MIN_INK_CONTRAST / 2);
   const selection = selectAtThreshold(ink, threshold);
-  if (!selection || !spansImage(selection.main, ink)) {
+  if (!selection || !spansImage(selection.main, ink, 'either')) {
+    return selection;
+  }
+
+  const isClear = (alternative: StrokeSelection | undefined) =>
+    alternative !== undefined && !spansImage(alternative.main, alternative.ink, 'either');
+  const isBrokenUp = (alternative: StrokeSelection | undefined) =>
+    isClear(alternative) && alternative!.main.area < 0.5 * selection.main.area;
+
+  const inkWithoutLines = removeRuledLines(ink, threshold);
+  if (inkWithoutLines) {
+    // Strokes crossing a removed line are cut in two; bridging the cut keeps them one group.
+    const alternative = selectAtThreshold(inkWithoutLines, threshold, LINE_GAP_BRIDGE);
+    if (isClear(alternative)) {
+      return alternative;
+    }
+  }
+  if (!spansImage(selection.main, ink)) {
+    // Reaching across one way only is also how a tightly cropped digit looks.
     return selection;
   }
 
@@ -114,28 +141,119 @@ function selectStrokes(ink: GreyRaster, peak: number): StrokeSelection | undefin
     if (!alternative) {
       break;
     }
-    const isBrokenUp =
-      !spansImage(alternative.main, ink, 'either') &&
-      alternative.main.area < 0.5 * selection.main.area;
-    if (isBrokenUp) {
+    if (isBrokenUp(alternative)) {
       return alternative;
     }
   }
   return selection;
 }
 
-function selectAtThreshold(ink: GreyRaster, threshold: number): StrokeSelection | undefined {
+/**
+ * Ruled or squared paper: takes out horizontal and vertical lines much longer than a digit's
+ * strokes, found with grey-level openings along rows and along columns. Only rows (columns)
+ * inked over most of their length count, and only a direction with several such lines counts
+ * as ruled, so that a digit's own long strokes survive. Returns undefined when not ruled.
+ */
+function removeRuledLines(ink: GreyRaster, threshold: number): GreyRaster | undefined {
+  const rowLines = findLines(ink, threshold, 'rows');
+  const columnLines = findLines(ink, threshold, 'columns');
+  if (!rowLines && !columnLines) {
+    return undefined;
+  }
+
+  const result = createRaster(ink.width, ink.height);
+  for (let y = 0; y < ink.height; y++) {
+    for (let x = 0; x < ink.width; x++) {
+      const index = y * ink.width + x;
+      const rowLine = rowLines?.isLine[y] ? rowLines.strength.data[index] : 0;
+      const columnLine = columnLines?.isLine[x] ? columnLines.strength.data[index] : 0;
+      result.data[index] = max(0, ink.data[index] - max(rowLine, columnLine));
+    }
+  }
+  return result;
+}
+
+interface RuledLines {
+  /** Ink that belongs to long straight lines in this direction. */
+  strength: GreyRaster;
+  /** For each row (or column): whether a ruled line runs along it, or right beside it. */
+  isLine: Uint8Array;
+}
+
+function findLines(
+  ink: GreyRaster,
+  threshold: number,
+  axes: 'rows' | 'columns',
+): RuledLines | undefined {
+  const isRows = axes === 'rows';
+  const count = isRows ? ink.height : ink.width;
+  const length = isRows ? ink.width : ink.height;
+  const radius = max(4, round(length / 8));
+  const strength = extremumFilter(extremumFilter(ink, radius, 'min', axes), radius, 'max', axes);
+
+  const isInked = new Uint8Array(count);
+  for (let line = 0; line < count; line++) {
+    let inked = 0;
+    for (let position = 0; position < length; position++) {
+      const index = isRows ? line * ink.width + position : position * ink.width + line;
+      inked += strength.data[index] > threshold ? 1 : 0;
+    }
+    isInked[line] = inked >= 0.6 * length ? 1 : 0;
+  }
+
+  // Ruled lines are thin: a thick run of inked rows is a stroke of the digit, not a line.
+  const maxThickness = max(3, round(count * 0.012));
+  let lineCount = 0;
+  for (let start = 0; start < count; start++) {
+    if (!isInked[start] || isInked[start - 1]) {
+      continue;
+    }
+    let end = start;
+    while (end + 1 < count && isInked[end + 1]) {
+      end++;
+    }
+    if (end - start + 1 > maxThickness) {
+      isInked.fill(0, start, end + 1);
+    } else {
+      lineCount++;
+    }
+  }
+  if (lineCount < MIN_RULED_LINES) {
+    return undefined;
+  }
+
+  // The faint, anti-aliased edges of a line lie in the rows next to it.
+  const isLine = isInked.map((_, line) =>
+    isInked[line - 1] || isInked[line] || isInked[line + 1] ? 1 : 0,
+  );
+  return { strength, isLine };
+}
+
+function selectAtThreshold(
+  ink: GreyRaster,
+  threshold: number,
+  bridgeRadius = 0,
+): StrokeSelection | undefined {
   const mask = new Uint8Array(ink.width * ink.height);
   for (let index = 0; index < mask.length; index++) {
     mask[index] = ink.data[index] > threshold ? 1 : 0;
   }
 
-  const { labels, components } = labelComponents(mask, ink.width, ink.height);
+  const grouping = bridgeRadius > 0 ? dilateMask(mask, ink, bridgeRadius) : mask;
+  const { labels, components } = labelComponents(grouping, ink.width, ink.height);
+  for (let index = 0; index < labels.length; index++) {
+    labels[index] = mask[index] ? labels[index] : 0;
+  }
+
   const kept = selectDigitComponents(components, ink);
-  return kept.length > 0 ? { threshold, labels, kept, main: kept[0] } : undefined;
+  return kept.length > 0 ? { ink, threshold, labels, kept, main: kept[0] } : undefined;
 }
 
-/** Whether the component reaches across the image (both ways, or `either` way) from its border. */
+function dilateMask(mask: Uint8Array, raster: GreyRaster, radius: number): Uint8Array {
+  const dilated = extremumFilter({ ...raster, data: Float32Array.from(mask) }, radius, 'max');
+  return Uint8Array.from(dilated.data);
+}
+
 function spansImage(
   component: Component,
   raster: GreyRaster,

@@ -26,20 +26,26 @@ export function createRaster(width: number, height: number): GreyRaster {
   return { data: new Float32Array(width * height), width, height };
 }
 
-/** Grey-level erosion (`min`) or dilation (`max`) over a square window of side 2·radius+1. */
+/**
+ * Grey-level erosion (`min`) or dilation (`max`) over a square window of side 2·radius+1, or
+ * over a line of that length along `rows` or `columns` only.
+ */
 export function extremumFilter(
   raster: GreyRaster,
   radius: number,
   kind: 'min' | 'max',
+  axes: 'both' | 'rows' | 'columns' = 'both',
 ): GreyRaster {
+  const filter = (input: GreyRaster) => {
+    const alongRows = axes === 'columns' ? input : maximumLines(input, radius, true);
+    return axes === 'rows' ? alongRows : maximumLines(alongRows, radius, false);
+  };
   if (kind === 'max') {
-    return maximumLines(maximumLines(raster, radius, true), radius, false);
+    return filter(raster);
   }
 
   // The minimum is the negated maximum of the negated values; one loop serves both.
-  const negated = mapRaster(raster, (value) => -value);
-  const filtered = maximumLines(maximumLines(negated, radius, true), radius, false);
-  return mapRaster(filtered, (value) => -value);
+  return mapRaster(filter(mapRaster(raster, (value) => -value)), (value) => -value);
 }
 
 function mapRaster(raster: GreyRaster, transform: (value: number) => number): GreyRaster {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { crc32 } from 'node:zlib';
+import { crc32, deflateSync } from 'node:zlib';
 
 import sharp from 'sharp';
 
@@ -25,6 +25,16 @@ async function rejection(bytes: Uint8Array, limits = LIMITS): Promise<ImageRejec
   );
   expect(error).toBeInstanceOf(ImageRejectedError);
   return error as ImageRejectedError;
+}
+
+/** A PNG chunk with its length and CRC. */
+function pngChunk(type: string, data: Buffer): Buffer {
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(data.length);
+  const typeAndData = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(typeAndData));
+  return Buffer.concat([length, typeAndData, crc]);
 }
 
 /** A valid PNG whose header claims other dimensions (the CRC is fixed up so only the size lies). */
@@ -109,6 +119,63 @@ describe(inspectImage.name, () => {
 
     expect(error.code).toBe<ImageRejectionCode>('corrupt-image');
     expect(error.message).toMatch(/truncated/);
+  });
+
+  it('should refuse at upload a BMP the decoder cannot read: RLE, cut short, masks missing', async () => {
+    const rgba = await digitRgba();
+    const rle = encodeBmp(rgba, SYNTHETIC_SIZE, SYNTHETIC_SIZE, {
+      bitsPerPixel: 8,
+      compression: 1,
+    });
+    const whole = encodeBmp(rgba, SYNTHETIC_SIZE, SYNTHETIC_SIZE, { bitsPerPixel: 24 });
+    const withoutMasks = Buffer.from(whole.subarray(0, 58));
+    withoutMasks.writeUInt32LE(0, 10);
+    withoutMasks.writeInt32LE(1, 18);
+    withoutMasks.writeInt32LE(1, 22);
+    withoutMasks.writeUInt16LE(32, 28);
+    withoutMasks.writeUInt32LE(3, 30);
+
+    const errors = [
+      await rejection(rle),
+      await rejection(whole.subarray(0, 3000)),
+      await rejection(withoutMasks),
+    ];
+
+    expect(errors.map((error) => error.code)).toEqual<ImageRejectionCode[]>([
+      'unsupported-format',
+      'corrupt-image',
+      'corrupt-image',
+    ]);
+    expect(errors[0].message).toMatch(/RLE8 compression is not supported/);
+    expect(errors[1].message).toMatch(/shorter than its header says/);
+    expect(errors[2].message).toMatch(/masks are cut short/);
+  });
+
+  it('should still refuse a BMP bomb for its pixels rather than its missing data', async () => {
+    const bytes = encodeBmp(await digitRgba(), SYNTHETIC_SIZE, SYNTHETIC_SIZE, {
+      bitsPerPixel: 24,
+    });
+    bytes.writeInt32LE(30_000, 18);
+    bytes.writeInt32LE(30_000, 22);
+
+    const error = await rejection(bytes);
+
+    expect(error.code).toBe<ImageRejectionCode>('too-many-pixels');
+  });
+
+  it('should say that a PNG carries too much metadata, not that it is truncated', async () => {
+    const png = await digitPng();
+    const comment = Buffer.concat([
+      Buffer.from('Comment\0\0', 'latin1'),
+      deflateSync(Buffer.alloc(128 * 1024 * 1024)),
+    ]);
+    const chunk = pngChunk('zTXt', comment);
+    const bytes = Buffer.concat([png.subarray(0, 33), chunk, png.subarray(33)]);
+
+    const error = await rejection(bytes);
+
+    expect(error.code).toBe<ImageRejectionCode>('corrupt-image');
+    expect(error.message).toMatch(/^The PNG image carries more metadata than is accepted/);
   });
 
   it('should refuse a JPEG whose header is garbage', async () => {

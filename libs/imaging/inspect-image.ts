@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 
-import { readBmpHeader } from './bmp-decoder';
+import { checkBmp, readBmpHeader } from './bmp-decoder';
 import { detectImageFormat, formatName, ImageFormat, SUPPORTED_FORMAT_NAMES } from './image-format';
 import { ImageRejectedError } from './image-rejected-error';
 
@@ -23,6 +23,8 @@ export interface ImageInfo {
 }
 
 const PNG_END_CHUNK = Buffer.from('IEND', 'ascii');
+/** How libvips words a PNG refused for the size or number of its ancillary chunks. */
+const PNG_METADATA_LIMIT_REASON = 'reached chunk/cache limits';
 
 /**
  * Checks that `bytes` are an image we accept and reads its size from the header only, without
@@ -47,7 +49,7 @@ export async function inspectImage(bytes: Uint8Array, limits: ImageLimits): Prom
   const { width, height } = await readDimensions(bytes, detected.format);
   assertWithinLimits(width, height, limits);
 
-  assertNotTruncated(bytes, detected.format);
+  assertDecodableBody(bytes, detected.format);
   return { format: detected.format, width, height };
 }
 
@@ -85,8 +87,15 @@ async function readDimensions(
   }
 }
 
-/** A PNG cut short still has a readable header; the missing end chunk gives it away cheaply. */
-function assertNotTruncated(bytes: Uint8Array, format: ImageFormat): void {
+/**
+ * Cheap checks past the header, so that what the worker cannot decode is refused at upload: a PNG
+ * cut short still has a readable header, but its end chunk is missing; a BMP must use a layout the
+ * decoder reads (no RLE) and hold all the pixel data its header announces.
+ */
+function assertDecodableBody(bytes: Uint8Array, format: ImageFormat): void {
+  if (format === 'bmp') {
+    checkBmp(bytes);
+  }
   if (format === 'png' && Buffer.from(bytes).lastIndexOf(PNG_END_CHUNK) === -1) {
     throw new ImageRejectedError(
       'corrupt-image',
@@ -98,6 +107,15 @@ function assertNotTruncated(bytes: Uint8Array, format: ImageFormat): void {
 /** Maps a decoder failure to the rejection the sender should see. */
 export function corruptImage(format: ImageFormat, cause: unknown): ImageRejectedError {
   const reason = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
+  if (reason.includes(PNG_METADATA_LIMIT_REASON)) {
+    // libspng's guard against metadata bombs: the image may be fine, its metadata is not.
+    return new ImageRejectedError(
+      'corrupt-image',
+      'The PNG image carries more metadata than is accepted (over about 1,000 text chunks, or a ' +
+        'text or colour-profile chunk that inflates past tens of megabytes). Save it again ' +
+        'without metadata and send it again.',
+    );
+  }
   return new ImageRejectedError(
     'corrupt-image',
     `The ${formatName(format)} image is corrupt or truncated and cannot be decoded (${reason}). ` +

@@ -206,6 +206,18 @@ describe(normaliseDigitImage.name, () => {
   const scenes: [string, DigitDrawing][] = [
     ['on squared paper', { scenery: gridLines }],
     [
+      'on ruled paper with lines as dark as the ink',
+      {
+        paper: '#fff',
+        scenery: Array.from(
+          { length: 11 },
+          (_, index) =>
+            `<line x1="0" y1="${index * 15 + 6}" x2="160" y2="${index * 15 + 6}" ` +
+            'stroke="#333" stroke-width="1.5"/>',
+        ).join(''),
+      },
+    ],
+    [
       'between dark bands at the edges of a scan',
       {
         paper: '#fff',
