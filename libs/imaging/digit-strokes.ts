@@ -112,10 +112,10 @@ function selectStrokes(ink: GreyRaster, peak: number): StrokeSelection | undefin
     return selection;
   }
 
-  const isClear = (alternative: StrokeSelection | undefined) =>
+  const isClear = (alternative?: StrokeSelection): alternative is StrokeSelection =>
     alternative !== undefined && !spansImage(alternative.main, alternative.ink, 'either');
-  const isBrokenUp = (alternative: StrokeSelection | undefined) =>
-    isClear(alternative) && alternative!.main.area < 0.5 * selection.main.area;
+  const isBrokenUp = (alternative?: StrokeSelection) =>
+    isClear(alternative) && alternative.main.area < 0.5 * selection.main.area;
 
   const inkWithoutLines = removeRuledLines(ink, threshold);
   if (inkWithoutLines) {
