@@ -1,5 +1,6 @@
 import { DigitClassifier } from '../digit-model/digit-classifier';
 import { normaliseDigitImage } from '../imaging/normalise-digit-image';
+import { BatchingDigitScorer, BatchingOptions, BatchListener } from './batching-digit-scorer';
 import { DigitReader } from './digit-reader';
 
 export interface DigitReaderOptions {
@@ -7,6 +8,8 @@ export interface DigitReaderOptions {
   modelDir: string;
   /** Largest width x height decoded, checked from the header. */
   maxPixels: number;
+  /** Merge the images of concurrent reads into shared forward passes (the worker does). */
+  batching?: BatchingOptions & { onBatch?: BatchListener };
 }
 
 export interface LoadedDigitReader {
@@ -20,7 +23,10 @@ export interface LoadedDigitReader {
 export async function createDigitReader(options: DigitReaderOptions): Promise<LoadedDigitReader> {
   const classifier = await DigitClassifier.load(options.modelDir);
   const limits = { maxPixels: options.maxPixels };
-  const reader = new DigitReader((bytes) => normaliseDigitImage(bytes, limits), classifier);
+  const scorer = options.batching
+    ? new BatchingDigitScorer(classifier, options.batching, options.batching.onBatch)
+    : classifier;
+  const reader = new DigitReader((bytes) => normaliseDigitImage(bytes, limits), scorer);
 
   return {
     reader,

@@ -9,9 +9,14 @@ export interface NormalisedDigit {
 /** Turns uploaded bytes into a model input; throws ImageRejectedError for unreadable images. */
 export type DigitNormaliser = (bytes: Uint8Array) => Promise<NormalisedDigit>;
 
-/** Scores a batch of normalised digits in one forward pass. */
+/** The probability of each digit 0-9 for one image. */
+export interface DigitScore {
+  probabilities: number[];
+}
+
+/** Scores a batch of normalised digits in one forward pass, at once or later (when batching). */
 export interface DigitScorer {
-  predict(inputs: Float32Array[]): Array<{ probabilities: number[] }>;
+  predict(inputs: Float32Array[]): DigitScore[] | Promise<DigitScore[]>;
 }
 
 export interface DigitReadingError {
@@ -57,7 +62,7 @@ export class DigitReader {
       'pixels' in item && !item.isBlank ? [{ index, pixels: item.pixels }] : [],
     );
     const scores =
-      readable.length > 0 ? this.scorer.predict(readable.map((item) => item.pixels)) : [];
+      readable.length > 0 ? await this.scorer.predict(readable.map((item) => item.pixels)) : [];
     const scoreByImage = new Map(
       readable.map((item, batchIndex) => [item.index, scores[batchIndex]]),
     );

@@ -51,48 +51,62 @@ export interface ImageOutcome {
   inputPng: Buffer | null;
 }
 
+// Parameters per image row of createTask's INSERT, after the task id and the position.
+const IMAGE_COLUMNS = 6;
+
 /** Task history in Postgres: the only place the state of a task is decided. */
 @Injectable()
 export class PredictionTaskRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** Stores a task and all its images in one transaction: a task is never half-written. */
+  /**
+   * Stores a task and all its images in one statement, so a task is never half-written, in
+   * one round trip. Image bytes go as binary parameters, never re-encoded as text.
+   */
   async createTask(
     id: string,
     images: NewTaskImage[],
     origin: TaskOrigin,
   ): Promise<PredictionTask> {
-    return this.dataSource.transaction(async (manager) => {
-      const task = manager.create(PredictionTask, {
-        id,
-        status: PredictionTaskStatus.Queued,
-        imageCount: images.length,
-        errorMessage: null,
-        attempts: 0,
-        modelVersion: null,
-        timings: null,
-        owner: origin.owner,
-        idempotencyKey: origin.idempotencyKey,
-        requestHash: origin.requestHash,
-        startedAt: null,
-        finishedAt: null,
-      });
-      await manager.insert(PredictionTask, task);
-
-      const rows = images.map((image, position) => ({
-        taskId: id,
-        position,
-        filename: image.filename,
-        format: image.format,
-        byteSize: image.bytes.length,
-        width: image.width,
-        height: image.height,
-        bytes: image.bytes,
-      }));
-      await manager.insert(PredictionTaskImage, rows);
-
-      return manager.findOneByOrFail(PredictionTask, { id });
+    const taskParameters = [
+      id,
+      PredictionTaskStatus.Queued,
+      images.length,
+      origin.owner,
+      origin.idempotencyKey,
+      origin.requestHash,
+    ];
+    const imageRows = images.map((_, position) => {
+      const first = taskParameters.length + position * IMAGE_COLUMNS + 1;
+      const placeholders = Array.from(
+        { length: IMAGE_COLUMNS },
+        (__, column) => `$${first + column}`,
+      );
+      return `($1, ${position}, ${placeholders.join(', ')})`;
     });
+    const imageParameters = images.flatMap((image) => [
+      image.filename,
+      image.format,
+      image.bytes.length,
+      image.width,
+      image.height,
+      image.bytes,
+    ]);
+
+    const rows = (await this.dataSource.query(
+      `WITH task AS (
+         INSERT INTO prediction_tasks (id, status, image_count, owner, idempotency_key, request_hash)
+         VALUES ($1, $2, $3, $4, $5, $6)
+      RETURNING *
+       ), stored_images AS (
+         INSERT INTO prediction_task_images
+                (task_id, position, filename, format, byte_size, width, height, bytes)
+         VALUES ${imageRows.join(', ')}
+       )
+       SELECT * FROM task`,
+      [...taskParameters, ...imageParameters],
+    )) as Array<Record<string, unknown>>;
+    return this.hydrateTask(rows[0]);
   }
 
   /** The task an owner created under an Idempotency-Key, if any. */
@@ -107,11 +121,16 @@ export class PredictionTaskRepository {
 
   /** The task and what was read from its images, without the image bytes. */
   async findWithImages(id: string, owner: string | null = null): Promise<PredictionTask | null> {
-    return this.dataSource.getRepository(PredictionTask).findOne({
-      where: { id, ...(owner === null ? {} : { owner }) },
-      relations: { images: true },
-      order: { images: { position: 'ASC' } },
-    });
+    // A query builder without a limit joins in one query; findOne's implicit LIMIT 1 with a
+    // relation costs TypeORM a second query (it pages on distinct ids first).
+    const query = this.dataSource
+      .getRepository(PredictionTask)
+      .createQueryBuilder('task')
+      .leftJoinAndSelect('task.images', 'image')
+      .where('task.id = :id', { id })
+      .orderBy('image.position', 'ASC');
+    if (owner !== null) query.andWhere('task.owner = :owner', { owner });
+    return query.getOne();
   }
 
   /**
@@ -163,22 +182,15 @@ export class PredictionTaskRepository {
    * a job delivered twice does its work once.
    */
   async markActive(id: string): Promise<PredictionTask | null> {
-    const result = await this.dataSource
-      .createQueryBuilder()
-      .update(PredictionTask)
-      .set({
-        status: PredictionTaskStatus.Active,
-        startedAt: () => 'now()',
-        attempts: () => 'attempts + 1',
-      })
-      .where({ id, status: In([PredictionTaskStatus.Queued, PredictionTaskStatus.Active]) })
-      .returning('*')
-      .execute();
-    const rows = result.raw as Array<Record<string, unknown>>;
-    if (rows.length === 0) {
-      return null;
-    }
-    return this.dataSource.getRepository(PredictionTask).findOneBy({ id });
+    // Raw SQL with RETURNING: the claim and the read in one round trip, on the hot path.
+    const [rows] = (await this.dataSource.query(
+      `UPDATE prediction_tasks
+          SET status = $2, started_at = now(), attempts = attempts + 1
+        WHERE id = $1 AND status = ANY($3)
+    RETURNING *`,
+      [id, PredictionTaskStatus.Active, [PredictionTaskStatus.Queued, PredictionTaskStatus.Active]],
+    )) as [Array<Record<string, unknown>>, number];
+    return rows.length === 0 ? null : this.hydrateTask(rows[0]);
   }
 
   async loadImagesForProcessing(taskId: string): Promise<StoredImageForProcessing[]> {
@@ -198,8 +210,9 @@ export class PredictionTaskRepository {
   }
 
   /**
-   * Records every image's outcome and completes the task in one transaction. The image
-   * bytes are dropped here: once read, they are not needed again.
+   * Records every image's outcome and completes the task in one statement, so atomically
+   * and in one round trip, whatever the number of images. The image bytes are dropped here:
+   * once read, they are not needed again. False when the task was not active any more.
    */
   async completeTask(
     taskId: string,
@@ -208,40 +221,47 @@ export class PredictionTaskRepository {
     modelVersion: string,
     options = { shouldKeepImages: false },
   ): Promise<boolean> {
-    return this.dataSource.transaction(async (manager) => {
-      const claimed = await manager
-        .createQueryBuilder()
-        .update(PredictionTask)
-        .set({
-          status: PredictionTaskStatus.Completed,
-          finishedAt: () => 'now()',
-          timings,
-          modelVersion,
-          errorMessage: null,
-        })
-        .where({ id: taskId, status: PredictionTaskStatus.Active })
-        .execute();
-      if (claimed.affected === 0) {
-        return false;
-      }
-
-      for (const outcome of outcomes) {
-        await manager.update(
-          PredictionTaskImage,
-          { taskId, position: outcome.position },
-          {
-            digit: outcome.digit,
-            confidence: outcome.confidence,
-            probabilities: outcome.probabilities,
-            errorCode: outcome.errorCode,
-            errorMessage: outcome.errorMessage,
-            inputPng: outcome.inputPng,
-            ...(options.shouldKeepImages ? {} : { bytes: null }),
-          },
-        );
-      }
-      return true;
-    });
+    // Outcomes travel as one JSON parameter; the previews as a bytea[] beside it, by index.
+    const rows = outcomes.map((outcome, index) => ({
+      index: index + 1,
+      position: outcome.position,
+      digit: outcome.digit,
+      confidence: outcome.confidence,
+      probabilities: outcome.probabilities,
+      error_code: outcome.errorCode,
+      error_message: outcome.errorMessage,
+    }));
+    const claimed = (await this.dataSource.query(
+      `WITH claimed AS (
+         UPDATE prediction_tasks
+            SET status = $2, finished_at = now(), timings = $3, model_version = $4,
+                error_message = NULL
+          WHERE id = $1 AND status = $5
+      RETURNING id
+       ), saved AS (
+         UPDATE prediction_task_images AS image
+            SET digit = outcome.digit, confidence = outcome.confidence,
+                probabilities = outcome.probabilities, error_code = outcome.error_code,
+                error_message = outcome.error_message, input_png = ($7::bytea[])[outcome.index],
+                bytes = CASE WHEN $8 THEN image.bytes END
+           FROM jsonb_to_recordset($6::jsonb) AS outcome(
+                  index int, position int, digit smallint, confidence real, probabilities real[],
+                  error_code varchar, error_message text)
+          WHERE image.task_id IN (SELECT id FROM claimed) AND image.position = outcome.position
+       )
+       SELECT count(*)::int AS claimed FROM claimed`,
+      [
+        taskId,
+        PredictionTaskStatus.Completed,
+        JSON.stringify(timings),
+        modelVersion,
+        PredictionTaskStatus.Active,
+        JSON.stringify(rows),
+        outcomes.map((outcome) => outcome.inputPng),
+        options.shouldKeepImages,
+      ],
+    )) as Array<{ claimed: number }>;
+    return claimed[0].claimed > 0;
   }
 
   /** Marks a task failed for good, with a reason a client can act on. */
@@ -324,5 +344,15 @@ export class PredictionTaskRepository {
       take: limit,
     });
     return rows.map((row) => row.id);
+  }
+
+  /** An entity from a raw row, converted as TypeORM converts what it reads itself. */
+  private hydrateTask(row: Record<string, unknown>): PredictionTask {
+    const task = new PredictionTask();
+    for (const column of this.dataSource.getMetadata(PredictionTask).columns) {
+      const value = this.dataSource.driver.prepareHydratedValue(row[column.databaseName], column);
+      column.setEntityValue(task, value);
+    }
+    return task;
   }
 }

@@ -144,7 +144,9 @@ export class TasksController {
   @ApiOperation({
     summary: 'The outcome of a task',
     description:
-      '`ready` turns true when the task is completed or failed; `value` then lists the digit of each image.',
+      '`ready` turns true when the task is completed or failed; `value` then lists the digit of each image. ' +
+      'With `wait`, an unfinished task is answered as soon as it finishes (or when the wait is over), ' +
+      'so one request replaces a polling loop.',
   })
   @ApiOkResponse({ type: PredictionTaskResponseDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'The id is not a UUID' })
@@ -158,7 +160,10 @@ export class TasksController {
     @Query() query: GetPredictionTaskQueryDto,
     @CurrentRequester() requester: Requester,
   ): Promise<PredictionTaskResponseDto> {
-    return this.tasks.getResult(id, requester, { isInputIncluded: query.include === 'input' });
+    return this.tasks.getResult(id, requester, {
+      isInputIncluded: query.include === 'input',
+      waitSeconds: query.wait,
+    });
   }
 
   @Delete(':id')

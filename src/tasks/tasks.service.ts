@@ -24,12 +24,16 @@ import { ImagePredictionDto } from './dto/image-prediction.dto';
 import { ListPredictionTasksQueryDto } from './dto/list-prediction-tasks-query.dto';
 import { PredictionTaskPageDto } from './dto/prediction-task-page.dto';
 import { PredictionTaskResponseDto } from './dto/prediction-task-response.dto';
+import { TaskCompletionListener } from './task-completion.listener';
 import { parseImageUpload, ReceivedFile } from './upload/multipart-image-upload.parser';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 const UNIQUE_VIOLATION = '23505';
 const DEFAULT_PAGE_SIZE = 20;
+// A long-poll reads the task again at least this often, whether or not an event woke it:
+// events are hints, and a task can also finish without one (cancelled, failed by a worker).
+const LONG_POLL_RECHECK_MS = 1000;
 
 // When several files are bad, the answer's status is that of the most serious problem.
 const STATUS_PRIORITY: ErrorCode[] = [
@@ -54,6 +58,7 @@ export class TasksService {
     private readonly config: AppConfigService,
     private readonly tasks: PredictionTaskRepository,
     private readonly dispatcher: PredictionDispatcher,
+    private readonly completions: TaskCompletionListener,
   ) {}
 
   /** Validates the upload, stores it, and hands it to the workers. */
@@ -82,12 +87,18 @@ export class TasksService {
     return { id, isReplay: false };
   }
 
+  /**
+   * The task's outcome. With `waitSeconds`, an unfinished task is answered once it finishes
+   * or when the wait is over, whichever comes first (long-polling).
+   */
   async getResult(
     id: string,
     requester: Requester,
-    options = { isInputIncluded: false },
+    options: { isInputIncluded?: boolean; waitSeconds?: number } = {},
   ): Promise<PredictionTaskResponseDto> {
-    const task = await this.findVisibleTask(id, requester);
+    const task = options.waitSeconds
+      ? await this.waitUntilFinished(id, requester, options.waitSeconds * 1000)
+      : await this.findVisibleTask(id, requester);
 
     const response = this.toResponse(task);
     if (options.isInputIncluded) {
@@ -146,6 +157,28 @@ export class TasksService {
       'task-in-progress',
       `Task ${task.id} is being processed and cannot be cancelled; delete it once it is finished`,
     );
+  }
+
+  /** Reads the task until it is finished or `waitMs` is over; each read is a fresh one. */
+  private async waitUntilFinished(
+    id: string,
+    requester: Requester,
+    waitMs: number,
+  ): Promise<PredictionTask> {
+    const deadline = Date.now() + waitMs;
+    const watch = this.completions.watch(id.toLowerCase());
+    try {
+      let task = await this.findVisibleTask(id, requester);
+      while (!isFinished(task) && this.completions.isListening) {
+        const remaining = deadline - Date.now();
+        if (remaining <= 0) break;
+        await watch.next(Math.min(remaining, LONG_POLL_RECHECK_MS));
+        task = await this.findVisibleTask(id, requester);
+      }
+      return task;
+    } finally {
+      watch.close();
+    }
   }
 
   private async findVisibleTask(id: string, requester: Requester): Promise<PredictionTask> {
@@ -298,6 +331,10 @@ export class TasksService {
         : null,
     };
   }
+}
+
+function isFinished(task: PredictionTask): boolean {
+  return FINISHED_STATUSES.includes(task.status);
 }
 
 function encodeCursor(task: PredictionTask): string {
