@@ -8,12 +8,15 @@ import {
 import { DirectoryModelHandler } from './directory-model-handler';
 import { DigitModelMetadata, readModelMetadata } from './model-metadata';
 import { CLASS_COUNT, IMAGE_SIZE } from './network';
+import { NoveltyModel, NoveltyVerdict } from './novelty/novelty-model';
 
 export const DIGIT_INPUT_LENGTH = IMAGE_SIZE * IMAGE_SIZE;
 
 export interface DigitPrediction {
   /** Probability of each digit 0–9; they sum to 1. */
   probabilities: number[];
+  /** How far the input is from every digit the model knows; absent without novelty.json. */
+  novelty?: NoveltyVerdict;
 }
 
 /**
@@ -24,13 +27,24 @@ export interface DigitPrediction {
  * by centre of mass, floats in [0, 1]), each a Float32Array of 784 values in row-major order.
  */
 export class DigitClassifier {
+  private readonly inferenceModel: tf.LayersModel;
+
   constructor(
     private readonly tf: TensorFlowModule,
     private readonly model: tf.LayersModel,
     /** The TensorFlow.js backend in use: 'tensorflow' (native) or 'wasm'. */
     readonly backend: TensorFlowBackendName,
     readonly metadata: DigitModelMetadata,
-  ) {}
+    private readonly novelty: NoveltyModel | null = null,
+  ) {
+    // With a novelty model, one forward pass also yields the features it judges.
+    this.inferenceModel = novelty
+      ? tf.model({
+          inputs: model.inputs,
+          outputs: [model.outputs[0], model.getLayer(novelty.layer).output as tf.SymbolicTensor],
+        })
+      : model;
+  }
 
   /** Loads `model.json`, `weights.bin` and `metadata.json` from a directory. */
   static async load(modelDirectory: string): Promise<DigitClassifier> {
@@ -43,7 +57,9 @@ export class DigitClassifier {
       artifacts.userDefinedMetadata as Record<string, unknown> | undefined,
     );
 
-    return new DigitClassifier(tf, model, backend, metadata);
+    const novelty = await NoveltyModel.load(modelDirectory);
+
+    return new DigitClassifier(tf, model, backend, metadata, novelty);
   }
 
   /** Classifies a batch of images in one forward pass; returns one prediction per image. */
@@ -61,16 +77,42 @@ export class DigitClassifier {
       batch.set(input, index * DIGIT_INPUT_LENGTH);
     });
 
-    const probabilities = this.tf.tidy(() => {
+    const [probabilities, features] = this.tf.tidy(() => {
       const images = this.tf.tensor4d(batch, [inputs.length, IMAGE_SIZE, IMAGE_SIZE, 1]);
-      return (this.model.predict(images) as tf.Tensor).dataSync();
+      const outputs = [this.inferenceModel.predict(images)].flat();
+      return [outputs[0].dataSync(), outputs[1]?.dataSync()];
     });
+    const featureLength = features ? features.length / inputs.length : 0;
 
-    return inputs.map((_, index) => ({
-      probabilities: Array.from(
-        probabilities.subarray(index * CLASS_COUNT, (index + 1) * CLASS_COUNT),
-      ),
-    }));
+    return inputs.map((_, index) => {
+      const prediction: DigitPrediction = {
+        probabilities: Array.from(
+          probabilities.subarray(index * CLASS_COUNT, (index + 1) * CLASS_COUNT),
+        ),
+      };
+      if (this.novelty && features) {
+        const start = index * featureLength;
+        prediction.novelty = this.novelty.judge(features.subarray(start, start + featureLength));
+      }
+      return prediction;
+    });
+  }
+
+  /** Outputs of one named layer for a batch, for fitting the novelty model. */
+  features(inputs: Float32Array[], layerName: string): Float32Array[] {
+    const featureModel = this.tf.model({
+      inputs: this.model.inputs,
+      outputs: this.model.getLayer(layerName).output as tf.SymbolicTensor,
+    });
+    const batch = new Float32Array(inputs.length * DIGIT_INPUT_LENGTH);
+    inputs.forEach((input, index) => batch.set(input, index * DIGIT_INPUT_LENGTH));
+
+    const values = this.tf.tidy(() => {
+      const images = this.tf.tensor4d(batch, [inputs.length, IMAGE_SIZE, IMAGE_SIZE, 1]);
+      return (featureModel.predict(images) as tf.Tensor).dataSync() as Float32Array;
+    });
+    const length = values.length / inputs.length;
+    return inputs.map((_, index) => values.slice(index * length, (index + 1) * length));
   }
 
   /** Frees the model's weights. The classifier is unusable afterwards. */

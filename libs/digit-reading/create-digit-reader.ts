@@ -8,6 +8,8 @@ export interface DigitReaderOptions {
   modelDir: string;
   /** Largest width x height decoded, checked from the header. */
   maxPixels: number;
+  /** Below this confidence a digit is flagged uncertain. */
+  uncertainBelow: number;
   /** Merge the images of concurrent reads into shared forward passes (the worker does). */
   batching?: BatchingOptions & { onBatch?: BatchListener };
 }
@@ -26,7 +28,9 @@ export async function createDigitReader(options: DigitReaderOptions): Promise<Lo
   const scorer = options.batching
     ? new BatchingDigitScorer(classifier, options.batching, options.batching.onBatch)
     : classifier;
-  const reader = new DigitReader((bytes) => normaliseDigitImage(bytes, limits), scorer);
+  const reader = new DigitReader((bytes) => normaliseDigitImage(bytes, limits), scorer, {
+    uncertainBelow: options.uncertainBelow,
+  });
 
   return {
     reader,

@@ -72,4 +72,36 @@ describe(DigitReader.name, () => {
 
     await expect(sut.read([Uint8Array.of(1)])).rejects.toThrow('out of memory');
   });
+
+  it('should answer "not a digit" for an image far from every digit, and flag unusual ones uncertain', async () => {
+    const scorer: DigitScorer = {
+      predict: (inputs) =>
+        inputs.map((input) => ({
+          probabilities: oneHot(4, 0.99),
+          novelty: { isNovel: input[0] === 9, isUnusual: input[0] >= 8 },
+        })),
+    };
+    const sut = new DigitReader(normalise, scorer, { uncertainBelow: 0.6 });
+
+    const { readings } = await sut.read([Uint8Array.of(9), Uint8Array.of(8), Uint8Array.of(4)]);
+
+    expect(readings[0]).toMatchObject({
+      digit: null,
+      uncertain: true,
+      error: { code: 'not-a-digit' },
+    });
+    expect(readings[1]).toMatchObject({ digit: 4, uncertain: true, error: null });
+    expect(readings[2]).toMatchObject({ digit: 4, uncertain: false, error: null });
+  });
+
+  it('should flag a digit read with low confidence as uncertain', async () => {
+    const scorer: DigitScorer = {
+      predict: (inputs) => inputs.map(() => ({ probabilities: oneHot(2, 0.5) })),
+    };
+    const sut = new DigitReader(normalise, scorer, { uncertainBelow: 0.6 });
+
+    const { readings } = await sut.read([Uint8Array.of(2)]);
+
+    expect(readings[0]).toMatchObject({ digit: 2, uncertain: true });
+  });
 });

@@ -12,6 +12,8 @@ export type DigitNormaliser = (bytes: Uint8Array) => Promise<NormalisedDigit>;
 /** The probability of each digit 0-9 for one image. */
 export interface DigitScore {
   probabilities: number[];
+  /** Whether the image is far from every digit the model knows, when the model can tell. */
+  novelty?: { isNovel: boolean; isUnusual: boolean };
 }
 
 /** Scores a batch of normalised digits in one forward pass, at once or later (when batching). */
@@ -29,9 +31,16 @@ export interface DigitReading {
   digit: number | null;
   confidence: number | null;
   probabilities: number[] | null;
+  /** The digit should not be trusted: low confidence, or an input unlike the digits the model knows. */
+  uncertain: boolean;
   error: DigitReadingError | null;
   /** The 28x28 input the model saw, when the image could be normalised. */
   input: Float32Array | null;
+}
+
+export interface DigitReaderOptions {
+  /** Below this confidence a digit is flagged uncertain. */
+  uncertainBelow: number;
 }
 
 export interface DigitReadingTimings {
@@ -48,6 +57,7 @@ export class DigitReader {
   constructor(
     private readonly normalise: DigitNormaliser,
     private readonly scorer: DigitScorer,
+    private readonly options: DigitReaderOptions = { uncertainBelow: 0.6 },
   ) {}
 
   async read(
@@ -70,19 +80,40 @@ export class DigitReader {
 
     const readings = normalised.map((item, index): DigitReading => {
       if (!('pixels' in item)) {
-        return { digit: null, confidence: null, probabilities: null, error: item, input: null };
+        return {
+          digit: null,
+          confidence: null,
+          probabilities: null,
+          uncertain: false,
+          error: item,
+          input: null,
+        };
       }
       if (item.isBlank) {
         return {
           digit: null,
           confidence: null,
           probabilities: null,
+          uncertain: false,
           error: { code: 'blank-image', message: 'No ink found: the image looks empty' },
           input: item.pixels,
         };
       }
       const score = scoreByImage.get(index)!;
-      return { ...toPrediction(score.probabilities), error: null, input: item.pixels };
+      if (score.novelty?.isNovel) {
+        // The softmax is confident on anything; far from every digit it has seen, it is guessing.
+        return {
+          ...toPrediction(score.probabilities),
+          digit: null,
+          uncertain: true,
+          error: { code: 'not-a-digit', message: 'This does not look like a handwritten digit' },
+          input: item.pixels,
+        };
+      }
+      const prediction = toPrediction(score.probabilities);
+      const isUncertain =
+        prediction.confidence < this.options.uncertainBelow || score.novelty?.isUnusual === true;
+      return { ...prediction, uncertain: isUncertain, error: null, input: item.pixels };
     });
 
     return { readings, timings: { decodeMs, inferenceMs } };
@@ -100,9 +131,11 @@ export class DigitReader {
   }
 }
 
-function toPrediction(
-  probabilities: number[],
-): Pick<DigitReading, 'digit' | 'confidence' | 'probabilities'> {
+function toPrediction(probabilities: number[]): {
+  digit: number;
+  confidence: number;
+  probabilities: number[];
+} {
   let digit = 0;
   for (let candidate = 1; candidate < probabilities.length; candidate += 1) {
     if (probabilities[candidate] > probabilities[digit]) digit = candidate;

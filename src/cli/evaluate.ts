@@ -62,6 +62,7 @@ async function main(argv: string[]): Promise<number> {
   const loaded = await createDigitReader({
     modelDir: args.modelDir,
     maxPixels: settings.MAX_IMAGE_PIXELS,
+    uncertainBelow: settings.UNCERTAIN_BELOW,
   });
   progress(
     `Model ${loaded.classifier.metadata.name} ${loaded.modelVersion} on TensorFlow.js ${loaded.backend}`,

@@ -30,6 +30,7 @@ async function main(argv: string[]): Promise<number> {
   const { reader } = await createDigitReader({
     modelDir: path.resolve(args.modelDir),
     maxPixels: settings.MAX_IMAGE_PIXELS,
+    uncertainBelow: settings.UNCERTAIN_BELOW,
   });
 
   const contents = await Promise.all(args.files.map((file) => readFileOrError(file)));
@@ -80,19 +81,21 @@ async function readFileOrError(file: string): Promise<Buffer | ReadError> {
 
 function formatJson(file: string, reading: Partial<DigitReading>): string {
   if (reading.error) {
-    return `${JSON.stringify({ file, digit: null, error: reading.error.message, code: reading.error.code })}\n`;
+    return `${JSON.stringify({ file, digit: null, error: reading.error.message, code: reading.error.code, confidence: reading.confidence ?? null })}\n`;
   }
   return `${JSON.stringify({
     file,
     digit: reading.digit,
     confidence: round(reading.confidence ?? 0),
+    uncertain: reading.uncertain,
     probabilities: reading.probabilities?.map(round),
   })}\n`;
 }
 
 function formatText(file: string, reading: Partial<DigitReading>): string {
   if (reading.error) return `${file}: no digit (${reading.error.code}: ${reading.error.message})\n`;
-  return `${file}: ${reading.digit} (confidence ${(reading.confidence ?? 0).toFixed(3)})\n`;
+  const flag = reading.uncertain ? ', uncertain' : '';
+  return `${file}: ${reading.digit} (confidence ${(reading.confidence ?? 0).toFixed(3)}${flag})\n`;
 }
 
 function round(value: number): number {

@@ -24,6 +24,7 @@ export class DigitReadingService implements OnModuleInit {
     this.loaded = await createDigitReader({
       modelDir: this.config.modelPath,
       maxPixels: this.config.uploadLimits.maxPixels,
+      uncertainBelow: this.config.uncertainBelow,
       batching: { windowMs: BATCH_WINDOW_MS, maxBatchSize: MAX_BATCH_SIZE },
     });
     const elapsed = Math.round(performance.now() - started);

@@ -10,6 +10,7 @@ function aReading(digit: number | null): DigitReading {
     digit,
     confidence: digit === null ? null : 0.9,
     probabilities: digit === null ? null : Array.from({ length: 10 }, () => 0.1),
+    uncertain: false,
     error: digit === null ? { code: 'blank-image', message: 'no ink' } : null,
     input: null,
   };
@@ -80,11 +81,17 @@ describe(WorkerMetrics.name, () => {
   it('should tell a retried attempt from a final failure', async () => {
     const { sut, queue } = setup();
 
-    queue.emit('failed', aJob({ attemptsMade: 1 }), new Error('db hiccup'));
+    // Bull sets finishedOn only once it gives up on a job, which may be before the last attempt.
+    queue.emit('failed', aJob({ attemptsMade: 1, finishedOn: undefined }), new Error('db hiccup'));
     queue.emit('failed', aJob({ attemptsMade: 5 }), new Error('db down'));
+    queue.emit(
+      'failed',
+      aJob({ attemptsMade: 0 }),
+      new Error('job stalled more than allowable limit'),
+    );
 
     expect(await valueOf(sut, 'lensq_tasks_total', { outcome: 'retried' })).toBe(1);
-    expect(await valueOf(sut, 'lensq_tasks_total', { outcome: 'failed' })).toBe(1);
+    expect(await valueOf(sut, 'lensq_tasks_total', { outcome: 'failed' })).toBe(2);
   });
 
   it('should publish the model version and backend', async () => {

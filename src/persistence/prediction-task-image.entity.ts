@@ -46,6 +46,10 @@ export class PredictionTaskImage {
   @Column({ type: 'real', array: true, nullable: true })
   probabilities!: number[] | null;
 
+  /** The digit should not be trusted: low confidence or an input unlike known digits. */
+  @Column({ type: 'boolean', default: false })
+  uncertain!: boolean;
+
   @Column({ name: 'error_code', type: 'varchar', length: 32, nullable: true })
   errorCode!: string | null;
 

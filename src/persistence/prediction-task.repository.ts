@@ -46,6 +46,7 @@ export interface ImageOutcome {
   digit: number | null;
   confidence: number | null;
   probabilities: number[] | null;
+  uncertain: boolean;
   errorCode: string | null;
   errorMessage: string | null;
   inputPng: Buffer | null;
@@ -228,6 +229,7 @@ export class PredictionTaskRepository {
       digit: outcome.digit,
       confidence: outcome.confidence,
       probabilities: outcome.probabilities,
+      uncertain: outcome.uncertain,
       error_code: outcome.errorCode,
       error_message: outcome.errorMessage,
     }));
@@ -241,12 +243,13 @@ export class PredictionTaskRepository {
        ), saved AS (
          UPDATE prediction_task_images AS image
             SET digit = outcome.digit, confidence = outcome.confidence,
-                probabilities = outcome.probabilities, error_code = outcome.error_code,
+                probabilities = outcome.probabilities, uncertain = outcome.uncertain,
+                error_code = outcome.error_code,
                 error_message = outcome.error_message, input_png = ($7::bytea[])[outcome.index],
                 bytes = CASE WHEN $8 THEN image.bytes END
            FROM jsonb_to_recordset($6::jsonb) AS outcome(
                   index int, position int, digit smallint, confidence real, probabilities real[],
-                  error_code varchar, error_message text)
+                  uncertain boolean, error_code varchar, error_message text)
           WHERE image.task_id IN (SELECT id FROM claimed) AND image.position = outcome.position
        )
        SELECT count(*)::int AS claimed FROM claimed`,

@@ -8,6 +8,7 @@ import { inspectImage } from '../../libs/imaging/inspect-image';
 import { ErrorCode, FileProblem, LensqError } from '../common/lensq-error';
 import { Requester } from '../common/requester.decorator';
 import { AppConfigService } from '../config/app-config.service';
+import { isDatabaseUnavailable } from '../persistence/database-errors';
 import { PredictionTaskImage } from '../persistence/prediction-task-image.entity';
 import {
   FINISHED_STATUSES,
@@ -284,7 +285,7 @@ export class TasksService {
     try {
       return await work();
     } catch (error) {
-      if (error instanceof QueryFailedError || error instanceof LensqError) throw error;
+      if (error instanceof LensqError || !isDatabaseUnavailable(error)) throw error;
       this.logger.warn(`Database unavailable: ${(error as Error).message}`);
       throw new LensqError(
         'service-unavailable',
@@ -323,7 +324,7 @@ export class TasksService {
       filename: image.filename,
       digit: isReady ? image.digit : null,
       confidence: isReady ? confidence : null,
-      uncertain: isReady && confidence !== null && confidence < this.config.uncertainBelow,
+      uncertain: isReady && image.uncertain,
       probabilities:
         isReady && image.probabilities ? image.probabilities.map((p) => roundTo(p, 4)) : null,
       error: image.errorCode

@@ -51,6 +51,7 @@ export class CreatePredictionTasks1764868000000 implements MigrationInterface {
         "digit" smallint,
         "confidence" real,
         "probabilities" real[],
+        "uncertain" boolean NOT NULL DEFAULT false,
         "error_code" varchar(32),
         "error_message" text,
         "input_png" bytea,
