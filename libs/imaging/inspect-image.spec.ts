@@ -178,6 +178,23 @@ describe(inspectImage.name, () => {
     expect(error.message).toMatch(/^The PNG image carries more metadata than is accepted/);
   });
 
+  it('should refuse a JPEG cut short, though its header reads', async () => {
+    const bytes = await sharp(digitSvg()).jpeg().toBuffer();
+
+    const error = await rejection(bytes.subarray(0, bytes.length - 100));
+
+    expect(error.code).toBe<ImageRejectionCode>('corrupt-image');
+    expect(error.message).toMatch(/JPEG image is corrupt or truncated/);
+  });
+
+  it('should accept a JPEG with bytes after its end marker', async () => {
+    const bytes = await sharp(digitSvg()).jpeg().toBuffer();
+
+    const sut = await inspectImage(Buffer.concat([bytes, Buffer.alloc(64)]), LIMITS);
+
+    expect(sut.format).toBe('jpeg');
+  });
+
   it('should refuse a JPEG whose header is garbage', async () => {
     const bytes = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff]), Buffer.alloc(64, 7)]);
 

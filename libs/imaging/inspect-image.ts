@@ -23,6 +23,8 @@ export interface ImageInfo {
 }
 
 const PNG_END_CHUNK = Buffer.from('IEND', 'ascii');
+const JPEG_START_OF_SCAN = Buffer.from([0xff, 0xda]);
+const JPEG_END_OF_IMAGE = Buffer.from([0xff, 0xd9]);
 /** How libvips words a PNG refused for the size or number of its ancillary chunks. */
 const PNG_METADATA_LIMIT_REASON = 'reached chunk/cache limits';
 
@@ -89,8 +91,9 @@ async function readDimensions(
 
 /**
  * Cheap checks past the header, so that what the worker cannot decode is refused at upload: a PNG
- * cut short still has a readable header, but its end chunk is missing; a BMP must use a layout the
- * decoder reads (no RLE) and hold all the pixel data its header announces.
+ * or JPEG cut short still has a readable header, but its end chunk (end-of-image marker) is
+ * missing; a BMP must use a layout the decoder reads (no RLE) and hold all the pixel data its
+ * header announces.
  */
 function assertDecodableBody(bytes: Uint8Array, format: ImageFormat): void {
   if (format === 'bmp') {
@@ -102,6 +105,19 @@ function assertDecodableBody(bytes: Uint8Array, format: ImageFormat): void {
       'The PNG image is corrupt or truncated: its end chunk is missing. Send the complete file.',
     );
   }
+  if (format === 'jpeg' && !hasJpegEnd(bytes)) {
+    throw new ImageRejectedError(
+      'corrupt-image',
+      'The JPEG image is corrupt or truncated: its image data does not end. Send the complete file.',
+    );
+  }
+}
+
+/** A JPEG's last scan (after its last start-of-scan marker) ends with an end-of-image marker. */
+function hasJpegEnd(bytes: Uint8Array): boolean {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const lastScan = buffer.lastIndexOf(JPEG_START_OF_SCAN);
+  return lastScan !== -1 && buffer.indexOf(JPEG_END_OF_IMAGE, lastScan) !== -1;
 }
 
 /** Maps a decoder failure to the rejection the sender should see. */
