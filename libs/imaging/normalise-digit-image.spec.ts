@@ -166,6 +166,27 @@ describe(normaliseDigitImage.name, () => {
           .toBuffer(),
     ],
     ['TIFF', async () => sharp(digitSvg()).tiff().toBuffer()],
+    ['CMYK TIFF', async () => sharp(digitSvg()).toColourspace('cmyk').tiff().toBuffer()],
+    [
+      '16-bit RGBA PNG, black ink on transparent black',
+      async () =>
+        sharp(digitSvg({ ink: '#000', paper: 'none' }))
+          .toColourspace('rgb16')
+          .png()
+          .toBuffer(),
+    ],
+    [
+      'WebP stored with EXIF orientation 6',
+      async () =>
+        sharp(
+          await sharp(await digitPng())
+            .rotate(270)
+            .toBuffer(),
+        )
+          .withMetadata({ orientation: 6 })
+          .webp()
+          .toBuffer(),
+    ],
     ['animated GIF (first frame)', async () => joinPages((frames) => frames.gif())],
     ['multi-page TIFF (first page)', async () => joinPages((pages) => pages.tiff())],
     [
