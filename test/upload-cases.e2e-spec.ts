@@ -1,6 +1,16 @@
 import { readdirSync } from 'node:fs';
 import { request } from 'node:http';
 import * as path from 'node:path';
+import { crc32, deflateSync } from 'node:zlib';
+
+import sharp from 'sharp';
+
+import {
+  digitPng,
+  digitRgba,
+  encodeBmp,
+  SYNTHETIC_SIZE,
+} from '../libs/imaging/testing/synthetic-digit';
 
 import { fileFromDisk, submitImages, UploadFile, waitForResult } from './support/lensq-client';
 import { useLensqStack } from './support/lensq-stack';
@@ -188,6 +198,144 @@ describe('Awkward and broken uploads (real API and worker)', () => {
       expect(response.status).toBe(404);
     });
   });
+
+  describe('classes found by attacking the upload path', () => {
+    it('should refuse at upload a JPEG cut short in its scan, naming it among good siblings', async () => {
+      const jpeg = await sharp(await digitPng())
+        .jpeg()
+        .toBuffer();
+      const scanStart = jpeg.indexOf(Buffer.from([0xff, 0xda]));
+      const cut = jpeg.subarray(0, scanStart + Math.floor((jpeg.length - scanStart) / 3));
+      const files = [
+        { name: 'seven.png', bytes: await digitPng() },
+        { name: 'cut.jpg', bytes: cut },
+      ];
+
+      const response = await submitImages(stack.baseUrl, files);
+      const body = (await response.json()) as ErrorBody;
+
+      expect(response.status).toBe(400);
+      expect(body.details.map((detail) => [detail.file, detail.code])).toEqual([
+        ['cut.jpg', 'corrupt-image'],
+      ]);
+    });
+
+    it('should read the siblings of an image whose damage only decoding reveals', async () => {
+      // The header claims 4000x4000 pixels over the data of 160x160: it passes every check that
+      // reads no pixels, and fails only when decoded, in the worker.
+      const lying = Buffer.from(await digitPng());
+      lying.writeUInt32BE(4000, 16);
+      lying.writeUInt32BE(4000, 20);
+      lying.writeUInt32BE(crc32(lying.subarray(12, 29)), 29);
+      const files = [
+        { name: 'seven.png', bytes: await digitPng() },
+        { name: 'lying.png', bytes: lying },
+        {
+          name: 'seven.jpg',
+          bytes: await sharp(await digitPng())
+            .jpeg()
+            .toBuffer(),
+        },
+      ];
+
+      const response = await submitImages(stack.baseUrl, files);
+      const { result_id: id } = (await response.json()) as { result_id: string };
+      const result = await waitForResult(stack.baseUrl, id);
+
+      expect(response.status).toBe(202);
+      expect(result).toMatchObject({ status: 'completed', value: ['7', null, '7'] });
+      expect(result.images[1].error?.code).toBe('corrupt-image');
+      expect(result.images[1].error?.message).toMatch(/^lying\.png: The PNG image is corrupt/);
+    });
+
+    it('should answer 400 to a body cut inside a file, and keep serving', async () => {
+      const body =
+        '--cut\r\nContent-Disposition: form-data; name="images"; filename="a.png"\r\n\r\n' +
+        'the body ends before the closing boundary';
+
+      const answer = await postRaw(stack.port, 'multipart/form-data; boundary=cut', body);
+      const live = await fetch(`${stack.baseUrl}/health/live`);
+
+      expect(answer.status).toBe(400);
+      expect(answer.body).toMatchObject({
+        message: 'Malformed multipart body: Unexpected end of form',
+      });
+      expect(live.status).toBe(200);
+      expect(stack.api.child.exitCode).toBeNull();
+    });
+
+    it('should refuse at upload, not in the worker, a BMP it cannot decode', async () => {
+      const rgba = await digitRgba();
+      const files = [
+        {
+          name: 'rle.bmp',
+          bytes: encodeBmp(rgba, SYNTHETIC_SIZE, SYNTHETIC_SIZE, {
+            bitsPerPixel: 8,
+            compression: 1,
+          }),
+        },
+        {
+          name: 'cut.bmp',
+          bytes: encodeBmp(rgba, SYNTHETIC_SIZE, SYNTHETIC_SIZE, { bitsPerPixel: 24 }).subarray(
+            0,
+            3000,
+          ),
+        },
+      ];
+
+      const response = await submitImages(stack.baseUrl, files);
+      const body = (await response.json()) as ErrorBody;
+
+      expect(response.status).toBe(415);
+      expect(body.details.map((detail) => [detail.file, detail.code])).toEqual([
+        ['rle.bmp', 'unsupported-format'],
+        ['cut.bmp', 'corrupt-image'],
+      ]);
+    });
+
+    it('should say that a PNG carries too much metadata rather than call it truncated', async () => {
+      const png = await digitPng();
+      const comment = Buffer.concat([
+        Buffer.from('Comment\0\0', 'latin1'),
+        deflateSync(Buffer.alloc(128 * 1024 * 1024)),
+      ]);
+      const bytes = Buffer.concat([
+        png.subarray(0, 33),
+        pngChunk('zTXt', comment),
+        png.subarray(33),
+      ]);
+
+      const response = await submitImages(stack.baseUrl, [{ name: 'metadata-bomb.png', bytes }]);
+      const body = (await response.json()) as ErrorBody;
+
+      expect(response.status).toBe(400);
+      expect(body.message).toContain('metadata-bomb.png: The PNG image carries more metadata');
+    });
+
+    it('should drop a right-to-left override from a file name', async () => {
+      const file = { name: '\u202egnp.exe', bytes: await digitPng() };
+
+      const response = await submitImages(stack.baseUrl, [file]);
+      const { result_id: id } = (await response.json()) as { result_id: string };
+      const result = await waitForResult(stack.baseUrl, id);
+
+      expect(result.images[0].filename).toBe('gnp.exe');
+    });
+
+    it('should list only a few of many unexpected fields', async () => {
+      const form = new FormData();
+      for (let index = 0; index < 30; index += 1) form.append(`field-${index}`, 'x');
+
+      const response = await fetch(`${stack.baseUrl}/tasks/predict`, {
+        method: 'POST',
+        body: form,
+      });
+      const body = (await response.json()) as ErrorBody;
+
+      expect(response.status).toBe(400);
+      expect(body.message).toMatch(/^Unexpected field\(s\) "field-0", .* and 25 more: /);
+    });
+  });
 });
 
 /**
@@ -244,4 +392,45 @@ function sendRawMultipart(
     for (const chunk of chunks) req.write(chunk);
     req.end();
   });
+}
+
+/** Posts `body` as it is, so the test can send what no well-behaved client would. */
+function postRaw(
+  port: number,
+  contentType: string,
+  body: string,
+): Promise<{ status: number; body: unknown }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/tasks/predict',
+        headers: { 'content-type': contentType, 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        const received: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => received.push(chunk));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            body: JSON.parse(Buffer.concat(received).toString()),
+          }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** A PNG chunk with its length and CRC. */
+function pngChunk(type: string, data: Buffer): Buffer {
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(data.length);
+  const typeAndData = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(typeAndData));
+  return Buffer.concat([length, typeAndData, crc]);
 }

@@ -1,4 +1,68 @@
-import { sanitiseFilename } from './multipart-image-upload.parser';
+import { Readable } from 'node:stream';
+
+import type { Request } from 'express';
+
+import { LensqError } from '../../common/lensq-error';
+import { parseImageUpload, sanitiseFilename } from './multipart-image-upload.parser';
+
+const BOUNDARY = 'lensq-spec';
+const LIMITS = { maxFiles: 4, maxFileBytes: 1000, maxRequestBytes: 100_000, maxPixels: 1000 };
+
+/** A request whose body is `body`, as Express hands it to the parser. */
+function requestOf(body: string): Request {
+  const req = Readable.from([Buffer.from(body, 'latin1')]) as unknown as Request;
+  req.headers = { 'content-type': `multipart/form-data; boundary=${BOUNDARY}` };
+  return req;
+}
+
+function part(disposition: string, content = 'bytes'): string {
+  return `--${BOUNDARY}\r\nContent-Disposition: form-data; ${disposition}\r\n\r\n${content}\r\n`;
+}
+
+async function failure(body: string): Promise<LensqError> {
+  const error: unknown = await parseImageUpload(requestOf(body), LIMITS).then(
+    () => undefined,
+    (reason: unknown) => reason,
+  );
+  expect(error).toBeInstanceOf(LensqError);
+  return error as LensqError;
+}
+
+describe(parseImageUpload.name, () => {
+  it('should read the files of the images field in order', async () => {
+    const body =
+      part('name="images"; filename="a.png"', 'one') +
+      part('name="images"; filename="b.png"', 'two');
+
+    const sut = await parseImageUpload(requestOf(`${body}--${BOUNDARY}--\r\n`), LIMITS);
+
+    expect(sut.map((file) => [file.filename, file.bytes.toString()])).toEqual([
+      ['a.png', 'one'],
+      ['b.png', 'two'],
+    ]);
+  });
+
+  it('should refuse a body cut inside a file with a 400 instead of an unhandled error', async () => {
+    const body = `--${BOUNDARY}\r\nContent-Disposition: form-data; name="images"; filename="a.png"\r\n\r\nhalf a fi`;
+
+    const error = await failure(body);
+
+    expect(error.status).toBe(400);
+    expect(error.message).toBe('Malformed multipart body: Unexpected end of form');
+  });
+
+  it('should name a part without a name, and list only a few of many unexpected fields', async () => {
+    const fields = Array.from({ length: 40 }, (_, index) => part(`name="field-${index}"`));
+    const body = [part('filename="a.png"'), ...fields].join('') + `--${BOUNDARY}--\r\n`;
+
+    const error = await failure(body);
+
+    expect(error.message).toBe(
+      'Unexpected field(s) without a name, "field-0", "field-1", "field-2", "field-3" and 36 more: ' +
+        'send the images as files in the field "images" and nothing else',
+    );
+  });
+});
 
 describe(sanitiseFilename.name, () => {
   it('should keep only the last path segment of a name', () => {
@@ -8,6 +72,11 @@ describe(sanitiseFilename.name, () => {
 
   it('should drop control characters and keep unicode', () => {
     expect(sanitiseFilename('zi\u0000ffer\u001b-七.png', 0)).toBe('ziffer-七.png');
+  });
+
+  it('should drop bidirectional overrides and other invisible characters', () => {
+    expect(sanitiseFilename('\u202egnp.exe', 0)).toBe('gnp.exe');
+    expect(sanitiseFilename('se\u200bven\u2066.png\u2028', 0)).toBe('seven.png');
   });
 
   it('should name an unnamed, dot or empty file by its position', () => {

@@ -15,6 +15,7 @@ export interface ReceivedFile {
 
 // Past this much extra body after a limit is hit, stop reading and close the connection.
 const DRAIN_ALLOWANCE_BYTES = 64 * 1024 * 1024;
+const LISTED_FIELDS = 5;
 
 /**
  * Reads a multipart upload into memory, enforcing the file-count, file-size and body-size
@@ -39,7 +40,7 @@ export function parseImageUpload(req: Request, limits: UploadLimits): Promise<Re
 
   return new Promise<ReceivedFile[]>((resolve, reject) => {
     const files: ReceivedFile[] = [];
-    const unexpectedFields = new Set<string>();
+    const unexpectedFields = new Set<string | undefined>();
     let failure: LensqError | null = null;
     let receivedBytes = 0;
     let textImages = 0;
@@ -50,6 +51,8 @@ export function parseImageUpload(req: Request, limits: UploadLimits): Promise<Re
       failure = error;
       req.unpipe(parser);
       parser.removeAllListeners();
+      // An 'error' without a listener would crash the whole process; the answer is decided.
+      parser.on('error', () => undefined);
       drainThenReject(req, error).catch((drained: unknown) => finish(drained as LensqError));
     };
     const finish = (error: LensqError | null) => {
@@ -81,9 +84,15 @@ export function parseImageUpload(req: Request, limits: UploadLimits): Promise<Re
       if (receivedBytes > limits.maxRequestBytes) fail(requestTooLarge(limits, receivedBytes));
     });
 
+    const malformedBody = (error: Error) =>
+      fail(new LensqError('invalid-request', `Malformed multipart body: ${error.message}`));
+
     parser.on('file', (field, stream, info) => {
       const index = files.length + unexpectedFields.size;
       const filename = sanitiseFilename(info.filename, index);
+      // Busboy reports a body cut inside a file ("Unexpected end of form") on the file's own
+      // stream: without this listener that error is unhandled and takes the API process down.
+      stream.on('error', malformedBody);
       if (field !== IMAGES_FIELD) {
         unexpectedFields.add(field);
         stream.resume();
@@ -126,16 +135,14 @@ export function parseImageUpload(req: Request, limits: UploadLimits): Promise<Re
         ),
       ),
     );
-    parser.on('error', (error: Error) =>
-      fail(new LensqError('invalid-request', `Malformed multipart body: ${error.message}`)),
-    );
+    parser.on('error', malformedBody);
     parser.on('close', () => {
       if (failure) return;
       if (unexpectedFields.size > 0) {
         return finish(
           new LensqError(
             'invalid-request',
-            `Unexpected field(s) ${[...unexpectedFields].map((name) => `"${name}"`).join(', ')}: send the images as files in the field "${IMAGES_FIELD}" and nothing else`,
+            `Unexpected field(s) ${describeFields(unexpectedFields)}: send the images as files in the field "${IMAGES_FIELD}" and nothing else`,
           ),
         );
       }
@@ -163,6 +170,15 @@ export function parseImageUpload(req: Request, limits: UploadLimits): Promise<Re
 
     req.pipe(parser);
   });
+}
+
+/** Names a few of the unexpected fields: a body of thousands of tiny parts must not echo back. */
+function describeFields(fields: Set<string | undefined>): string {
+  const names = [...fields].map((name) =>
+    name === undefined || name === '' ? 'without a name' : `"${[...name].slice(0, 40).join('')}"`,
+  );
+  const shown = names.slice(0, LISTED_FIELDS).join(', ');
+  return names.length > LISTED_FIELDS ? `${shown} and ${names.length - LISTED_FIELDS} more` : shown;
 }
 
 function requestTooLarge(limits: UploadLimits, bytes: number): LensqError {
@@ -198,13 +214,14 @@ function drainThenReject(req: Request, error: LensqError): Promise<never> {
 }
 
 /**
- * Keeps a client's file name for display only: strips any path, control characters and
- * excess length. It is never used to build a path.
+ * Keeps a client's file name for display only: strips any path, control characters, invisible
+ * format characters and excess length. It is never used to build a path.
  */
 export function sanitiseFilename(raw: string | undefined, index: number): string {
   const base = (raw ?? '').split(/[\\/]/).pop() ?? '';
-  // eslint-disable-next-line no-control-regex
-  const printable = base.replace(/[\u0000-\u001f\u007f]/g, '').trim();
+  // Format characters include the bidirectional overrides that make "\u202egnp.exe" show as
+  // "exe.png" wherever the name is displayed; line separators would break log lines.
+  const printable = base.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, '').trim();
   if (printable === '' || printable === '.' || printable === '..') {
     return `image-${index + 1}`;
   }
