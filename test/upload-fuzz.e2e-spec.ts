@@ -1,10 +1,12 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import * as path from 'node:path';
 
 import {
   createSeedImages,
   FuzzInput,
   generateFuzzInputs,
+  SeededRandom,
   SeedImage,
 } from '../libs/imaging/testing/image-mutations';
 import { submitImages, TaskResult, UploadFile } from './support/lensq-client';
@@ -13,6 +15,9 @@ import { sleep, useLensqStack } from './support/lensq-stack';
 // A longer or different run: LENSQ_FUZZ_SEED=7 LENSQ_FUZZ_INPUTS=20000 npx jest upload-fuzz
 const FUZZ_SEED = Number(process.env.LENSQ_FUZZ_SEED ?? 4_242);
 const INPUT_COUNT = Number(process.env.LENSQ_FUZZ_INPUTS ?? 2_400);
+/** Multipart bodies damaged as a whole (cut short, headers garbled, boundaries broken). */
+const BODY_COUNT = Number(process.env.LENSQ_FUZZ_BODIES ?? 300);
+const BOUNDARY = 'lensq-fuzz-boundary';
 /** The first inputs only warm the processes up (JIT, pools, caches) before memory is measured. */
 const WARM_UP_SHARE = 0.25;
 /** Requests in flight at once: enough to overlap work, modest on two busy cores. */
@@ -29,6 +34,8 @@ const ARTIFACT = path.resolve(__dirname, '..', 'test-artifacts', 'upload-fuzz.js
 
 interface SentRequest {
   files: FuzzInput[];
+  /** How the multipart body itself was damaged, when it was. */
+  bodyMutation: string | null;
   /** Position in `files` of the undamaged seed, if the request carries one. */
   cleanIndex: number | null;
   status: number | 'reset';
@@ -40,7 +47,10 @@ interface ProcessMemory {
   worker: number;
 }
 
-/** Thousands of damaged images against the real API and worker: never a 5xx, never a crash. */
+/**
+ * Thousands of damaged images, and damaged multipart bodies, against the real API and worker:
+ * never a 5xx, never a reset connection, every accepted task finished, memory flat.
+ */
 describe('Upload fuzzing (real API and worker)', () => {
   const stack = useLensqStack();
   const requests: SentRequest[] = [];
@@ -63,6 +73,7 @@ describe('Upload fuzzing (real API and worker)', () => {
 
     const sendStarted = Date.now();
     const measured = await sendAll(stack.baseUrl, inputs.slice(warmUpCount), seeds);
+    measured.push(...(await sendDamagedBodies(stack.port, seeds)));
     requests.push(...measured);
     const sendMs = Date.now() - sendStarted;
     await waitForTasks(stack.baseUrl, acceptedIds(measured), results);
@@ -183,14 +194,18 @@ function planRequests(
   for (let index = 0; index < inputs.length;) {
     const isGroup = planned.length % GROUP_EVERY === GROUP_EVERY - 1;
     if (!isGroup) {
-      planned.push({ files: [inputs[index++]], cleanIndex: null });
+      planned.push({ files: [inputs[index++]], cleanIndex: null, bodyMutation: null });
       continue;
     }
     const mutants = inputs.slice(index, index + 3);
     index += mutants.length;
     const seed = seeds[planned.length % seeds.length];
     const clean = { name: `clean-${seed.name}`, bytes: seed.bytes, mutation: 'none' };
-    planned.push({ files: [mutants[0], clean, ...mutants.slice(1)], cleanIndex: 1 });
+    planned.push({
+      files: [mutants[0], clean, ...mutants.slice(1)],
+      cleanIndex: 1,
+      bodyMutation: null,
+    });
   }
   return planned;
 }
@@ -209,6 +224,100 @@ async function send(
     // fetch rejects when the server resets or closes the connection without an answer.
     const cause = (error as { cause?: { code?: string } }).cause?.code ?? String(error);
     return { ...request, status: 'reset', body: cause };
+  }
+}
+
+type BodyMutator = (body: Buffer, random: SeededRandom) => Buffer;
+
+/** Ways a multipart body breaks in transit or in a careless client; the framing stays valid. */
+const BODY_MUTATORS: Record<string, BodyMutator> = {
+  'cut-short': (body, random) => body.subarray(0, random.integer(body.length)),
+  'part-header-bytes': (body, random) => {
+    const copy = Buffer.from(body);
+    for (let flips = 1 + random.integer(4); flips > 0; flips--) {
+      copy[random.integer(Math.min(copy.length, 160))] = random.integer(256);
+    }
+    return copy;
+  },
+  'closing-boundary-lost': (body) => body.subarray(0, body.lastIndexOf(`--${BOUNDARY}--`)),
+  'duplicated-disposition': (body) =>
+    Buffer.from(
+      body
+        .toString('latin1')
+        .replace(
+          'Content-Disposition: form-data; name="images"',
+          'Content-Disposition: form-data; name="other"; filename="x"\r\n$&',
+        ),
+      'latin1',
+    ),
+  'random-tail': (body, random) => Buffer.concat([body, random.bytes(random.integer(512))]),
+};
+
+/** Well-framed requests (a correct Content-Length) whose multipart body is damaged. */
+async function sendDamagedBodies(port: number, seeds: SeedImage[]): Promise<SentRequest[]> {
+  const random = new SeededRandom(FUZZ_SEED + 1);
+  const sent: SentRequest[] = [];
+  for (let index = 0; index < BODY_COUNT; index++) {
+    const files = [random.pick(seeds), random.pick(seeds)].map((seed) => ({
+      name: seed.name,
+      bytes: seed.bytes,
+      mutation: 'none',
+    }));
+    const bodyMutation = random.pick(Object.keys(BODY_MUTATORS));
+    const body = BODY_MUTATORS[bodyMutation](multipartBody(files), random);
+
+    const answer = await postBody(port, body);
+    sent.push({ files, cleanIndex: null, bodyMutation, ...answer });
+  }
+  return sent;
+}
+
+function multipartBody(files: FuzzInput[]): Buffer {
+  const parts = files.flatMap((file) => [
+    Buffer.from(
+      `--${BOUNDARY}\r\nContent-Disposition: form-data; name="images"; filename="${file.name}"\r\n` +
+        'Content-Type: application/octet-stream\r\n\r\n',
+    ),
+    file.bytes,
+    Buffer.from('\r\n'),
+  ]);
+  return Buffer.concat([...parts, Buffer.from(`--${BOUNDARY}--\r\n`)]);
+}
+
+/** Posts raw bytes with node:http, so a reset connection shows as such instead of a status. */
+function postBody(port: number, body: Buffer): Promise<Pick<SentRequest, 'status' | 'body'>> {
+  return new Promise((resolve) => {
+    const req = httpRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/tasks/predict',
+        headers: {
+          'content-type': `multipart/form-data; boundary=${BOUNDARY}`,
+          'content-length': body.length,
+        },
+      },
+      (res) => {
+        const received: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => received.push(chunk));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: parseJson(Buffer.concat(received)) }),
+        );
+      },
+    );
+    req.on('error', (error: NodeJS.ErrnoException) =>
+      resolve({ status: 'reset', body: error.code ?? error.message }),
+    );
+    req.end(body);
+  });
+}
+
+function parseJson(bytes: Buffer): unknown {
+  try {
+    return JSON.parse(bytes.toString('utf8'));
+  } catch {
+    return bytes.toString('utf8').slice(0, 200);
   }
 }
 
@@ -281,7 +390,8 @@ function sampleMemoryPeak(apiPid: number, workerPid: number): () => ProcessMemor
 
 function describeRequest(request: SentRequest): string {
   const files = request.files.map((file) => file.name).join(', ');
-  return `${request.status} for [${files}]: ${JSON.stringify(request.body).slice(0, 300)}`;
+  const damage = request.bodyMutation ? ` in a body damaged by ${request.bodyMutation}` : '';
+  return `${request.status} for [${files}]${damage}: ${JSON.stringify(request.body).slice(0, 300)}`;
 }
 
 function writeReport(
@@ -308,6 +418,11 @@ function writeReport(
         inputs: INPUT_COUNT,
         concurrency: CONCURRENCY,
         requests: requests.length,
+        damaged_bodies: BODY_COUNT,
+        damaged_body_statuses: count(
+          requests.filter((request) => request.bodyMutation !== null),
+          (request) => `${request.bodyMutation} ${request.status}`,
+        ),
         statuses: count(requests, (request) => String(request.status)),
         refusal_codes: count(
           requests.filter((request) => typeof request.status === 'number' && request.status >= 400),
