@@ -55,6 +55,33 @@ describe(inspectImage.name, () => {
     expect(sut).toEqual({ format: 'png', width: SYNTHETIC_SIZE, height: SYNTHETIC_SIZE });
   });
 
+  it('should read the same size with or without chunks that send a PNG through sharp', async () => {
+    const plain = await sharp(await digitPng())
+      .resize(37, 23, { fit: 'fill' })
+      .png()
+      .toBuffer();
+    const withText = Buffer.concat([
+      plain.subarray(0, 33),
+      pngChunk('tEXt', Buffer.from('Comment\0drawn on a tablet', 'latin1')),
+      plain.subarray(33),
+    ]);
+
+    const [fast, full] = await Promise.all([
+      inspectImage(plain, LIMITS),
+      inspectImage(withText, LIMITS),
+    ]);
+
+    expect(fast).toEqual({ format: 'png', width: 37, height: 23 });
+    expect(full).toEqual(fast);
+  });
+
+  it('should refuse a PNG whose header checksum is wrong', async () => {
+    const png = Buffer.from(await digitPng());
+    png.writeUInt32BE(png.readUInt32BE(29) ^ 1, 29);
+
+    expect((await rejection(png)).code).toBe('corrupt-image');
+  });
+
   it('should read the size of a BMP from its header', async () => {
     const bytes = encodeBmp(await digitRgba(), SYNTHETIC_SIZE, SYNTHETIC_SIZE, {
       bitsPerPixel: 24,

@@ -1,3 +1,5 @@
+import { crc32 } from 'node:zlib';
+
 import sharp from 'sharp';
 
 import { checkBmp, readBmpHeader } from './bmp-decoder';
@@ -75,6 +77,10 @@ async function readDimensions(
     const header = readBmpHeader(bytes);
     return { width: header.width, height: header.height };
   }
+  if (format === 'png') {
+    const dimensions = readPlainPngHeader(bytes);
+    if (dimensions) return dimensions;
+  }
 
   try {
     // metadata() parses headers only; the pixel limit is ours to apply, with a clearer message.
@@ -95,6 +101,57 @@ async function readDimensions(
  * missing; a BMP must use a layout the decoder reads (no RLE) and hold all the pixel data its
  * header announces.
  */
+const PNG_HEADER_END = 33;
+const PNG_BIT_DEPTHS: Record<number, number[]> = {
+  0: [1, 2, 4, 8, 16],
+  2: [8, 16],
+  3: [1, 2, 4, 8],
+  4: [8, 16],
+  6: [8, 16],
+};
+// Small chunks that may come between the header and the pixels of an ordinary PNG.
+const PNG_PLAIN_CHUNKS = new Set(['PLTE', 'tRNS', 'gAMA', 'cHRM', 'sRGB', 'pHYs', 'bKGD', 'sBIT']);
+const PNG_PLAIN_CHUNK_BYTES = 1024;
+
+/**
+ * The size of an ordinary PNG, read from its IHDR chunk without sharp, whose set-up costs
+ * the API more than the rest of an upload of a small image: a valid header (checksum
+ * included) followed by a few small, well-known chunks and then the pixels. Anything else
+ * (text or ICC chunks, odd values) returns undefined and goes through sharp's full checks.
+ */
+function readPlainPngHeader(bytes: Uint8Array): { width: number; height: number } | undefined {
+  if (bytes.length < PNG_HEADER_END + 8) return undefined;
+  const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const isHeader =
+    view.readUInt32BE(8) === 13 &&
+    view.toString('latin1', 12, 16) === 'IHDR' &&
+    view.readUInt32BE(29) === crc32(view.subarray(12, 29));
+  if (!isHeader) return undefined;
+
+  const width = view.readUInt32BE(16);
+  const height = view.readUInt32BE(20);
+  const [bitDepth, colourType, compression, filter, interlace] = view.subarray(24, 29);
+  const isValid =
+    width > 0 &&
+    height > 0 &&
+    width < 2 ** 31 &&
+    height < 2 ** 31 &&
+    (PNG_BIT_DEPTHS[colourType]?.includes(bitDepth) ?? false) &&
+    compression === 0 &&
+    filter === 0 &&
+    interlace <= 1;
+  if (!isValid) return undefined;
+
+  for (let offset = PNG_HEADER_END; offset + 8 <= view.length;) {
+    const length = view.readUInt32BE(offset);
+    const type = view.toString('latin1', offset + 4, offset + 8);
+    if (type === 'IDAT') return { width, height };
+    if (!PNG_PLAIN_CHUNKS.has(type) || length > PNG_PLAIN_CHUNK_BYTES) return undefined;
+    offset += length + 12;
+  }
+  return undefined;
+}
+
 function assertDecodableBody(bytes: Uint8Array, format: ImageFormat): void {
   if (format === 'bmp') {
     checkBmp(bytes);
