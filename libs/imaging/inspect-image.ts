@@ -189,9 +189,12 @@ export function corruptImage(format: ImageFormat, cause: unknown): ImageRejected
         'without metadata and send it again.',
     );
   }
+  // libvips's own reason is left out: it keeps one error buffer for the whole process, so a
+  // decode failing beside another often reports the other's reason (a PNG blamed for "VipsJpeg:
+  // premature end of JPEG image") or "Unknown error".
   return new ImageRejectedError(
     'corrupt-image',
-    `The ${formatName(format)} image is corrupt or truncated and cannot be decoded (${reason}). ` +
+    `The ${formatName(format)} image is corrupt or truncated and cannot be decoded. ` +
       'Send the complete file.',
   );
 }
