@@ -44,6 +44,17 @@ const MIN_RULED_LINES = 3;
 /** Gap, in working pixels, bridged between pieces of a stroke cut by a removed ruled line. */
 const LINE_GAP_BRIDGE = 3;
 
+/**
+ * Ink whose edges rise by less than this fraction of its level per pixel is a shadow or a smudge,
+ * not a drawing: strokes rise over a few pixels (0.2 to 0.5 per pixel in the real uploads of
+ * ../shared, blurred marker photos included); a shadow blurred over ten pixels, about 0.06.
+ */
+const MIN_EDGE_SHARPNESS = 0.08;
+
+/** The smallest digit, in working pixels and as a fraction of the longer side of the image. */
+const MIN_DIGIT_SIDE = 4;
+const MIN_DIGIT_FRACTION = 0.01;
+
 /** Ink fainter than this (on 0..255, after removing the background) is not a drawing. */
 const MIN_INK_CONTRAST = 24;
 
@@ -76,8 +87,12 @@ export function findDigitStrokes(inkWithLines: GreyRaster): InkStrokes | undefin
   }
 
   const strokeLevel = percentile(Float32Array.from(strokeValues), 0.5);
-  const strengthFloor = threshold / 2;
   const nearStrokes = extremumFilter(keptMask, 1, 'max');
+  if (edgeSharpness(ink, nearStrokes) < MIN_EDGE_SHARPNESS * strokeLevel) {
+    return undefined;
+  }
+
+  const strengthFloor = threshold / 2;
   const strength = createRaster(ink.width, ink.height);
   for (let index = 0; index < strength.data.length; index++) {
     const value = (ink.data[index] - strengthFloor) / max(1, strokeLevel - strengthFloor);
@@ -89,6 +104,27 @@ export function findDigitStrokes(inkWithLines: GreyRaster): InkStrokes | undefin
     box: unionBox(kept, ink.width, ink.height),
     strokeWidth: estimateStrokeWidth(keptMask),
   };
+}
+
+/**
+ * How steeply the ink rises at its edges (90th percentile of the gradient near the strokes, in
+ * grey levels per pixel). Pen and pencil have edges a few pixels wide even out of focus; a soft
+ * shadow or a smudge of light left over by the background estimate rises over tens of pixels.
+ */
+function edgeSharpness(ink: GreyRaster, region: GreyRaster): number {
+  const { width, height, data } = ink;
+  const gradients: number[] = [];
+  for (let y = 1; y < height - 1; y++) {
+    for (let x = 1; x < width - 1; x++) {
+      const index = y * width + x;
+      if (region.data[index]) {
+        const horizontal = data[index + 1] - data[index - 1];
+        const vertical = data[index + width] - data[index - width];
+        gradients.push(Math.hypot(horizontal, vertical) / 2);
+      }
+    }
+  }
+  return percentile(Float32Array.from(gradients), 0.9);
 }
 
 interface StrokeSelection {
@@ -121,7 +157,8 @@ function selectStrokes(ink: GreyRaster, peak: number): StrokeSelection | undefin
   if (inkWithoutLines) {
     // Strokes crossing a removed line are cut in two; bridging the cut keeps them one group.
     const alternative = selectAtThreshold(inkWithoutLines, threshold, LINE_GAP_BRIDGE);
-    if (isClear(alternative)) {
+    if (!alternative || isClear(alternative)) {
+      // Without the lines, nothing is left: blank ruled paper.
       return alternative;
     }
   }
@@ -246,7 +283,10 @@ function selectAtThreshold(
   }
 
   const kept = selectDigitComponents(components, ink);
-  return kept.length > 0 ? { ink, threshold, labels, kept, main: kept[0] } : undefined;
+  if (kept.length === 0 || !isLargeEnough(kept[0], ink)) {
+    return undefined;
+  }
+  return { ink, threshold, labels, kept, main: kept[0] };
 }
 
 function dilateMask(mask: Uint8Array, raster: GreyRaster, radius: number): Uint8Array {
@@ -254,6 +294,13 @@ function dilateMask(mask: Uint8Array, raster: GreyRaster, radius: number): Uint8
   return Uint8Array.from(dilated.data);
 }
 
+/** Whether a component can be a digit rather than a speck or what is left of a removed line. */
+function isLargeEnough(component: Component, raster: GreyRaster): boolean {
+  const side = max(component.right - component.left, component.bottom - component.top) + 1;
+  return side >= max(MIN_DIGIT_SIDE, MIN_DIGIT_FRACTION * max(raster.width, raster.height));
+}
+
+/** Whether the component reaches across the image (both ways, or `either` way) from its border. */
 function spansImage(
   component: Component,
   raster: GreyRaster,

@@ -336,6 +336,31 @@ describe(normaliseDigitImage.name, () => {
     expect(sut.pixels.every((value) => value === 0)).toBe(true);
   });
 
+  it.each([
+    [
+      'a soft shadow',
+      '<defs><filter id="soft"><feGaussianBlur stdDeviation="12"/></filter></defs>' +
+        '<circle cx="80" cy="80" r="45" fill="#777" filter="url(#soft)"/>',
+    ],
+    [
+      'ruled lines',
+      Array.from(
+        { length: 10 },
+        (_, index) =>
+          `<line x1="0" y1="${index * 16 + 8}" x2="160" y2="${index * 16 + 8}" ` +
+          'stroke="#8ab4e0" stroke-width="1.5"/>',
+      ).join(''),
+    ],
+  ])('should report paper with %s and no digit as blank', async (_, scenery) => {
+    const bytes = await sharp(digitSvg({ strokeWidth: 0, scenery }))
+      .png()
+      .toBuffer();
+
+    const sut = await normaliseDigitImage(bytes, LIMITS);
+
+    expect(sut.isBlank).toBe(true);
+  });
+
   it('should report blank paper with faint noise as blank', async () => {
     const noise = Buffer.alloc(300 * 200);
     for (let index = 0; index < noise.length; index++) {
