@@ -5,7 +5,7 @@ import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 
 import { ImageRejectedError, ImageRejectionCode } from './image-rejected-error';
-import { DEFAULT_MAX_PIXELS, inspectImage } from './inspect-image';
+import { corruptImage, DEFAULT_MAX_PIXELS, inspectImage } from './inspect-image';
 import { findSharedFolder, SHARED_FOLDER_MISSING } from './testing/shared-folder';
 import {
   digitPng,
@@ -188,6 +188,16 @@ describe(inspectImage.name, () => {
     const error = await rejection(bytes);
 
     expect(error.code).toBe<ImageRejectionCode>('too-many-pixels');
+  });
+
+  it('should keep decoder reasons, which may belong to another image, out of its message', () => {
+    // libvips shares one error buffer across threads: a PNG failing beside a JPEG may be handed
+    // the JPEG's reason.
+    const sut = corruptImage('png', new Error('VipsJpeg: premature end of JPEG image'));
+
+    expect(sut.message).toBe(
+      'The PNG image is corrupt or truncated and cannot be decoded. Send the complete file.',
+    );
   });
 
   it('should say that a PNG carries too much metadata, not that it is truncated', async () => {
