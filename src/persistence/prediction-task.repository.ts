@@ -204,14 +204,11 @@ export class PredictionTaskRepository {
   }
 
   async loadImagesForProcessing(taskId: string): Promise<StoredImageForProcessing[]> {
-    const rows = await this.dataSource
-      .getRepository(PredictionTaskImage)
-      .createQueryBuilder('image')
-      .select(['image.position', 'image.filename'])
-      .addSelect('image.bytes')
-      .where('image.task_id = :taskId', { taskId })
-      .orderBy('image.position', 'ASC')
-      .getMany();
+    const rows = (await this.dataSource.query(
+      `SELECT position, filename, bytes FROM prediction_task_images
+        WHERE task_id = $1 ORDER BY position`,
+      [taskId],
+    )) as Array<{ position: number; filename: string; bytes: Buffer | null }>;
     return rows.map((row) => ({
       position: row.position,
       filename: row.filename,
