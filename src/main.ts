@@ -1,6 +1,7 @@
 import { INestApplication, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 
 import { API_KEY_SECURITY } from './access/access.constants';
 import { ApiModule } from './api.module';
@@ -12,7 +13,10 @@ async function bootstrap(): Promise<void> {
   const logger = createAppLogger(settings, 'api');
 
   const app = await NestFactory.create(ApiModule, { logger });
-  app.enableShutdownHooks();
+  // Exit 0 once shut down cleanly; by default Nest re-raises the signal and the process
+  // ends "killed by SIGTERM", which supervisors cannot tell from a kill.
+  app.enableShutdownHooks([], { useProcessExit: true });
+  closeKeepAliveConnectionsOnShutdown(app.getHttpServer() as Server);
   app.useGlobalPipes(
     new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }),
   );
@@ -20,6 +24,18 @@ async function bootstrap(): Promise<void> {
 
   await app.listen(settings.PORT);
   logger.log(`API listening on port ${settings.PORT}; OpenAPI at /docs`, 'Bootstrap');
+}
+
+/**
+ * On SIGTERM Nest closes the server, which stops new connections but would keep serving
+ * requests that clients send on their open keep-alive connections, so a busy API would never
+ * finish closing. Once it is closing, every response ends its connection instead: in-flight
+ * requests complete, and clients reconnect to another instance.
+ */
+function closeKeepAliveConnectionsOnShutdown(server: Server): void {
+  server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => {
+    if (!server.listening) res.setHeader('Connection', 'close');
+  });
 }
 
 /** Swagger UI at /docs and the OpenAPI document at /docs-json, generated from the decorators. */

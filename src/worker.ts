@@ -10,7 +10,9 @@ async function bootstrap(): Promise<void> {
   const logger = createAppLogger(settings, 'worker');
 
   const app = await NestFactory.createApplicationContext(WorkerModule, { logger });
-  app.enableShutdownHooks();
+  // Exit 0 once shut down cleanly; by default Nest re-raises the signal and the process
+  // ends "killed by SIGTERM", which supervisors cannot tell from a kill.
+  app.enableShutdownHooks([], { useProcessExit: true });
   await app.init();
   logger.log('Worker ready', 'Bootstrap');
 }

@@ -41,6 +41,10 @@ export class AppConfigService {
     return this.config.get('RECONCILE_INTERVAL_SECONDS', { infer: true }) * 1000;
   }
 
+  get queueLockMs(): number {
+    return this.config.get('QUEUE_LOCK_SECONDS', { infer: true }) * 1000;
+  }
+
   get taskRetentionMs(): number {
     return this.config.get('TASK_RETENTION_HOURS', { infer: true }) * 3_600_000;
   }

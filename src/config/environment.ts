@@ -79,6 +79,17 @@ export class EnvironmentVariables {
   @Min(1)
   RECONCILE_INTERVAL_SECONDS = 30;
 
+  /**
+   * How long a worker's claim on a job lasts without renewal, in seconds: a worker that dies
+   * mid-job (killed, out of memory, host lost) has its job run elsewhere within about 1.5
+   * times this. A live worker renews its claim every half of it. Default 30.
+   */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(2)
+  @Max(3600)
+  QUEUE_LOCK_SECONDS = 30;
+
   /** How long a finished task's results stay readable, in hours; then its id answers 410. Default 168 (7 days). */
   @Transform(toNumber)
   @Min(0.0001)

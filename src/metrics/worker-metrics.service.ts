@@ -5,7 +5,8 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 
 import { DigitReading, DigitReadingTimings } from '../../libs/digit-reading/digit-reader';
 import { DigitReadingService } from '../inference/digit-reading.service';
-import { PREDICT_DIGITS_ATTEMPTS, QueueName } from '../queue/queue.constants';
+import { isFinalFailure } from '../queue/job-outcome';
+import { QueueName } from '../queue/queue.constants';
 
 const SECONDS_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 
@@ -110,8 +111,7 @@ export class WorkerMetrics implements OnApplicationBootstrap {
   }
 
   recordFailed(job: Job): void {
-    const isFinal = job.attemptsMade >= (job.opts.attempts ?? PREDICT_DIGITS_ATTEMPTS);
-    this.tasks.inc({ outcome: isFinal ? 'failed' : 'retried' });
+    this.tasks.inc({ outcome: isFinalFailure(job) ? 'failed' : 'retried' });
     this.recordTimes(job);
   }
 

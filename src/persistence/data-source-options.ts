@@ -26,6 +26,9 @@ export function buildDataSourceOptions(databaseUrl: string, schema: string): Dat
       max: 10,
       connectionTimeoutMillis: 2000,
       statement_timeout: 10000,
+      // statement_timeout is enforced by the server, so it cannot end a wait on a connection
+      // whose server went silent (host lost, network cut): this client-side limit does.
+      query_timeout: 12000,
       // Raw SQL (migrations, hot paths) finds the tables in the configured schema too.
       options: `-c search_path=${schema}`,
     },

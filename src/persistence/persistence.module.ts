@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { AppConfigService } from '../config/app-config.service';
 import { buildDataSourceOptions } from './data-source-options';
 import { PredictionTaskRepository } from './prediction-task.repository';
+import { dropConnectionsLeftWaiting } from './stuck-connections';
 
 // Any constant works: it only has to be the same in every lensq process.
 const MIGRATION_LOCK_ID = 0x1e75;
@@ -15,7 +16,8 @@ const MIGRATION_LOCK_ID = 0x1e75;
       inject: [AppConfigService],
       useFactory: (config: AppConfigService) =>
         buildDataSourceOptions(config.databaseUrl, config.databaseSchema),
-      dataSourceFactory: async (options) => migrateToLatest(new DataSource(options!)),
+      dataSourceFactory: async (options) =>
+        dropConnectionsLeftWaiting(await migrateToLatest(new DataSource(options!))),
     }),
   ],
   providers: [PredictionTaskRepository],

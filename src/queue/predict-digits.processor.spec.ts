@@ -6,21 +6,30 @@ import { PredictionTask, PredictionTaskStatus } from '../persistence/prediction-
 import { PredictionTaskRepository } from '../persistence/prediction-task.repository';
 import { WorkerMetrics } from '../metrics/worker-metrics.service';
 import { PredictDigitsProcessor } from './predict-digits.processor';
-import { PredictDigitsJobData } from './queue.constants';
+import { MAX_TASK_RUNS, PredictDigitsJobData } from './queue.constants';
 
-function jobFor(taskId: string, attemptsMade = 0): Job<PredictDigitsJobData> {
+const TASK_ID = '0f6b7c1e-2a3d-4e5f-8a9b-0c1d2e3f4a5b';
+
+function jobFor(
+  taskId: string,
+  attemptsMade = 0,
+  extra: Partial<Job<PredictDigitsJobData>> = {},
+): Job<PredictDigitsJobData> {
   return {
     id: taskId,
     data: { taskId },
     attemptsMade,
     opts: { attempts: 3 },
+    discard: jest.fn(),
+    ...extra,
   } as unknown as Job<PredictDigitsJobData>;
 }
 
 function setup() {
   const task = {
-    id: 'task-1',
+    id: TASK_ID,
     status: PredictionTaskStatus.Active,
+    attempts: 1,
     createdAt: new Date(1000),
     startedAt: new Date(1250),
   } as PredictionTask;
@@ -65,11 +74,11 @@ describe(PredictDigitsProcessor.name, () => {
   it('should save each image outcome in upload order and complete the task', async () => {
     const { sut, tasks } = setup();
 
-    const outcome = await sut.process(jobFor('task-1'));
+    const outcome = await sut.process(jobFor(TASK_ID));
 
     expect(outcome).toBe('completed');
     const [taskId, outcomes, timings, modelVersion] = tasks.completeTask.mock.calls[0];
-    expect(taskId).toBe('task-1');
+    expect(taskId).toBe(TASK_ID);
     expect(outcomes).toEqual([
       expect.objectContaining({ position: 0, digit: 7, confidence: 0.91, errorCode: null }),
       expect.objectContaining({
@@ -87,7 +96,7 @@ describe(PredictDigitsProcessor.name, () => {
     const { sut, tasks, digitReading } = setup();
     tasks.markActive.mockResolvedValue(null);
 
-    const outcome = await sut.process(jobFor('task-1'));
+    const outcome = await sut.process(jobFor(TASK_ID));
 
     expect(outcome).toBe('already-finished');
     expect(digitReading.read).not.toHaveBeenCalled();
@@ -98,16 +107,62 @@ describe(PredictDigitsProcessor.name, () => {
     const { sut, digitReading } = setup();
     digitReading.read.mockRejectedValue(new Error('connection reset'));
 
-    await expect(sut.process(jobFor('task-1'))).rejects.toThrow('connection reset');
+    await expect(sut.process(jobFor(TASK_ID))).rejects.toThrow('connection reset');
   });
 
   it('should fail the task only once the last attempt failed', async () => {
     const { sut, tasks } = setup();
 
-    await sut.onFailed(jobFor('task-1', 1), new Error('flaky'));
-    await sut.onFailed(jobFor('task-1', 3), new Error('still broken'));
+    await sut.onFailed(jobFor(TASK_ID, 1), new Error('flaky'));
+    await sut.onFailed(jobFor(TASK_ID, 3), new Error('still broken'));
 
     expect(tasks.failTask).toHaveBeenCalledTimes(1);
-    expect(tasks.failTask).toHaveBeenCalledWith('task-1', expect.stringContaining('still broken'));
+    expect(tasks.failTask).toHaveBeenCalledWith(TASK_ID, expect.stringContaining('still broken'));
+  });
+
+  it('should fail a job that names no task at once, without touching Postgres', async () => {
+    const { sut, tasks } = setup();
+    const job = jobFor('not-a-task-id');
+
+    await expect(sut.process(job)).rejects.toThrow('names no task');
+    await sut.onFailed(Object.assign(job, { finishedOn: 1 }), new Error('Gave up'));
+
+    expect(job.discard).toHaveBeenCalled();
+    expect(tasks.markActive).not.toHaveBeenCalled();
+    expect(tasks.failTask).not.toHaveBeenCalled();
+  });
+
+  it('should give up, without retries, on a task that has already run too many times', async () => {
+    const { sut, tasks, digitReading } = setup();
+    tasks.markActive.mockResolvedValue({ id: TASK_ID, attempts: MAX_TASK_RUNS + 1 });
+    const job = jobFor(TASK_ID);
+
+    await expect(sut.process(job)).rejects.toThrow(`${MAX_TASK_RUNS} runs ended without a result`);
+
+    expect(job.discard).toHaveBeenCalled();
+    expect(digitReading.read).not.toHaveBeenCalled();
+  });
+
+  it('should fail the task once when its worker died while running it too often', async () => {
+    const { sut, tasks } = setup();
+    const stalled = jobFor(TASK_ID, 0, { finishedOn: Date.now() });
+
+    await sut.onFailed(stalled, new Error('job stalled more than allowable limit'));
+
+    expect(tasks.failTask).toHaveBeenCalledWith(
+      TASK_ID,
+      expect.stringContaining('the worker stopped while reading this task'),
+    );
+  });
+
+  it('should leave the task to the reconciler when the last attempt found Postgres unavailable', async () => {
+    const { sut, tasks } = setup();
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), {
+      code: 'ECONNREFUSED',
+    });
+
+    await sut.onFailed(jobFor(TASK_ID, 3), refused);
+
+    expect(tasks.failTask).not.toHaveBeenCalled();
   });
 });

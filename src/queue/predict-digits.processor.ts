@@ -5,8 +5,13 @@ import { encodeInputPreview } from '../../libs/digit-reading/input-preview';
 import { AppConfigService } from '../config/app-config.service';
 import { DigitReadingService } from '../inference/digit-reading.service';
 import { WorkerMetrics } from '../metrics/worker-metrics.service';
+import { isDatabaseUnavailable } from '../persistence/database-errors';
 import { PredictionTaskRepository } from '../persistence/prediction-task.repository';
-import { PREDICT_DIGITS_ATTEMPTS, PredictDigitsJobData } from './queue.constants';
+import { isFinalFailure, taskIdOf } from './job-outcome';
+import { MAX_STALLED_COUNT, MAX_TASK_RUNS, PredictDigitsJobData } from './queue.constants';
+
+// Bull's own message for a job whose worker died while running it too many times.
+const STALLED_TOO_OFTEN = 'job stalled more than allowable limit';
 
 export type PredictDigitsOutcome = 'completed' | 'already-finished';
 
@@ -27,13 +32,22 @@ export class PredictDigitsProcessor {
    * finds its task finished and does nothing. Unexpected errors propagate so Bull retries.
    */
   async process(job: Job<PredictDigitsJobData>): Promise<PredictDigitsOutcome> {
-    const { taskId } = job.data;
+    const taskId = taskIdOf(job);
+    if (!taskId) {
+      return this.giveUp(job, `job data ${JSON.stringify(job.data)?.slice(0, 100)} names no task`);
+    }
     const started = performance.now();
 
     const task = await this.tasks.markActive(taskId);
     if (!task) {
       this.logger.log(`Job ${job.id} (task ${taskId}): task already finished or deleted, skipped`);
       return 'already-finished';
+    }
+    if (task.attempts > MAX_TASK_RUNS) {
+      return this.giveUp(
+        job,
+        `${MAX_TASK_RUNS} runs ended without a result (its worker stopped or lost Postgres mid-task each time)`,
+      );
     }
 
     const images = await this.tasks.loadImagesForProcessing(taskId);
@@ -48,6 +62,7 @@ export class PredictDigitsProcessor {
       digit: reading.digit,
       confidence: reading.confidence,
       probabilities: reading.probabilities,
+      uncertain: reading.uncertain,
       errorCode: reading.error?.code ?? null,
       errorMessage: reading.error ? `${images[index].filename}: ${reading.error.message}` : null,
       inputPng: previews[index],
@@ -76,24 +91,44 @@ export class PredictDigitsProcessor {
     return isSaved ? 'completed' : 'already-finished';
   }
 
-  /** Called when Bull gives up on a job: the task fails once, with the last reason. */
+  /** Called for every failed attempt; once Bull gives up on the job, the task fails once. */
   async onFailed(job: Job<PredictDigitsJobData>, error: Error): Promise<void> {
-    const isFinal = job.attemptsMade >= (job.opts.attempts ?? PREDICT_DIGITS_ATTEMPTS);
-    if (!isFinal) {
+    const taskId = taskIdOf(job);
+    if (!isFinalFailure(job)) {
       this.logger.warn(
-        `Job ${job.id} (task ${job.data.taskId}) attempt ${job.attemptsMade} failed, will retry: ${error.message}`,
+        `Job ${job.id} (task ${taskId}) attempt ${job.attemptsMade} failed, will retry: ${error.message}`,
+      );
+      return;
+    }
+
+    if (taskId && isDatabaseUnavailable(error)) {
+      // Postgres went away, not the task: failing it would turn an outage into lost work.
+      this.logger.warn(
+        `Job ${job.id} (task ${taskId}) gave up while Postgres was unavailable (${error.message}); the reconciler will dispatch it again`,
       );
       return;
     }
     this.logger.error(
-      `Job ${job.id} (task ${job.data.taskId}) failed after ${job.attemptsMade} attempts: ${error.message}`,
+      `Job ${job.id} (task ${taskId}) failed for good after ${job.attemptsMade} attempt(s): ${error.message}`,
       error.stack,
     );
-    await this.tasks.failTask(
-      job.data.taskId,
-      `Processing failed after ${job.attemptsMade} attempts: ${error.message}`,
-    );
+    if (!taskId) return;
+    await this.tasks.failTask(taskId, failureReason(job, error));
   }
+
+  /** Fails the job at once, without retries: trying again cannot help. */
+  private giveUp(job: Job<PredictDigitsJobData>, reason: string): never {
+    void job.discard();
+    throw new Error(`Gave up: ${reason}`);
+  }
+}
+
+/** What a client reads in the failed task's `error`. */
+function failureReason(job: Job, error: Error): string {
+  if (error.message === STALLED_TOO_OFTEN) {
+    return `Processing failed: the worker stopped while reading this task ${MAX_STALLED_COUNT + 1} times; an image in it may crash the reader`;
+  }
+  return `Processing failed after ${job.attemptsMade} attempt(s): ${error.message}`;
 }
 
 function round(milliseconds: number): number {

@@ -3,7 +3,8 @@ import { Module } from '@nestjs/common';
 
 import { AppConfigService } from '../config/app-config.service';
 import { PredictionDispatcher } from './prediction-dispatcher.service';
-import { QueueName } from './queue.constants';
+import { MAX_STALLED_COUNT, QueueName } from './queue.constants';
+import { redisConnectionOptions } from './redis-connection';
 
 /** The Bull queue as a producer; workers add the consumer in WorkerModule. */
 @Module({
@@ -11,13 +12,15 @@ import { QueueName } from './queue.constants';
     BullModule.forRootAsync({
       inject: [AppConfigService],
       useFactory: (config: AppConfigService) => ({
-        redis: config.redisUrl,
+        redis: redisConnectionOptions(config.redisUrl),
         prefix: config.queuePrefix,
         settings: {
-          // A killed worker's job is picked up by another after its lock lapses.
-          lockDuration: 30_000,
-          stalledInterval: 15_000,
-          maxStalledCount: 3,
+          // A killed worker's job is picked up by another once its lock lapses and the next
+          // stall check runs: within 1.5 times QUEUE_LOCK_SECONDS.
+          lockDuration: config.queueLockMs,
+          stalledInterval: config.queueLockMs / 2,
+          // A job that kills its worker every time fails after this many restarts.
+          maxStalledCount: MAX_STALLED_COUNT,
         },
       }),
     }),
