@@ -46,7 +46,7 @@ const LINE_GAP_BRIDGE = 3;
 
 /**
  * Ink whose edges rise by less than this fraction of its level per pixel is a shadow or a smudge,
- * not a drawing: strokes rise over a few pixels (0.2 to 0.5 per pixel in the real uploads of
+ * not a drawing: strokes rise over a few pixels (0.16 to 0.5 per pixel in the real uploads of
  * ../shared, blurred marker photos included); a shadow blurred over ten pixels, about 0.06.
  */
 const MIN_EDGE_SHARPNESS = 0.08;
@@ -88,7 +88,7 @@ export function findDigitStrokes(inkWithLines: GreyRaster): InkStrokes | undefin
 
   const strokeLevel = percentile(Float32Array.from(strokeValues), 0.5);
   const nearStrokes = extremumFilter(keptMask, 1, 'max');
-  if (edgeSharpness(ink, nearStrokes) < MIN_EDGE_SHARPNESS * strokeLevel) {
+  if (edgeSharpness(ink, keptMask) < MIN_EDGE_SHARPNESS * strokeLevel) {
     return undefined;
   }
 
@@ -107,24 +107,32 @@ export function findDigitStrokes(inkWithLines: GreyRaster): InkStrokes | undefin
 }
 
 /**
- * How steeply the ink rises at its edges (90th percentile of the gradient near the strokes, in
- * grey levels per pixel). Pen and pencil have edges a few pixels wide even out of focus; a soft
- * shadow or a smudge of light left over by the background estimate rises over tens of pixels.
+ * How steeply the ink rises at its outline (median gradient, in grey levels per pixel, over the
+ * pixels of the strokes that touch the paper). Pen and pencil have edges a few pixels wide even
+ * out of focus; a soft shadow or a smudge left over by the background estimate rises over tens.
  */
-function edgeSharpness(ink: GreyRaster, region: GreyRaster): number {
+function edgeSharpness(ink: GreyRaster, strokes: GreyRaster): number {
   const { width, height, data } = ink;
   const gradients: number[] = [];
   for (let y = 1; y < height - 1; y++) {
     for (let x = 1; x < width - 1; x++) {
       const index = y * width + x;
-      if (region.data[index]) {
+      const isOutline =
+        strokes.data[index] &&
+        !(
+          strokes.data[index - 1] &&
+          strokes.data[index + 1] &&
+          strokes.data[index - width] &&
+          strokes.data[index + width]
+        );
+      if (isOutline) {
         const horizontal = data[index + 1] - data[index - 1];
         const vertical = data[index + width] - data[index - width];
         gradients.push(Math.hypot(horizontal, vertical) / 2);
       }
     }
   }
-  return percentile(Float32Array.from(gradients), 0.9);
+  return percentile(Float32Array.from(gradients), 0.5);
 }
 
 interface StrokeSelection {

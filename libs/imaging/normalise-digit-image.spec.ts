@@ -292,6 +292,19 @@ describe(normaliseDigitImage.name, () => {
     expect(meanAbsoluteDifference(sut.pixels, reference.pixels)).toBeLessThan(0.06);
   });
 
+  it('should read a fat-marker digit cropped so tightly that it touches the edges', async () => {
+    const drawing = {
+      strokeWidth: 30,
+      canvas: { width: 100, height: 120 },
+      offset: { x: -25, y: -20 },
+    };
+    const bytes = await digitPng(drawing);
+
+    const sut = await normaliseDigitImage(bytes, LIMITS);
+
+    expectMnistLike(sut);
+  });
+
   it('should say where the ink is in the upright image', async () => {
     const drawing = { canvas: { width: 2400, height: 1600 }, offset: { x: 1500, y: 900 } };
     const bytes = await storedForOrientation(await digitPng(drawing), 6);

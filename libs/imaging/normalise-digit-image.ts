@@ -278,8 +278,15 @@ function estimateBackground(inkBright: GreyRaster): GreyRaster {
     reducedRadius,
     'max',
   );
-  const smoothed = boxBlur(opened, max(1, round(reducedRadius / 2)));
-  return resample(smoothed, width, height);
+  const smoothed = resample(boxBlur(opened, max(1, round(reducedRadius / 2))), width, height);
+
+  // Smoothing rounds off the sharp edge of a shadow, which would leave a band of false ink along
+  // it; the unsmoothed opening follows such edges, so the higher of the two is the background.
+  const sharp = resample(opened, width, height);
+  for (let index = 0; index < smoothed.data.length; index++) {
+    smoothed.data[index] = max(smoothed.data[index], sharp.data[index]);
+  }
+  return smoothed;
 }
 
 function toSourceBox(box: StrokeBox, image: DecodedImage): PixelBox {
