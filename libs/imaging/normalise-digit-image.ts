@@ -282,9 +282,9 @@ function estimateBackground(inkBright: GreyRaster): GreyRaster {
 
   // Smoothing rounds off the sharp edge of a shadow, which would leave a band of false ink along
   // it; the unsmoothed opening follows such edges, so the higher of the two is the background.
-  const sharp = resample(opened, width, height);
+  const unsmoothed = resample(opened, width, height);
   for (let index = 0; index < smoothed.data.length; index++) {
-    smoothed.data[index] = max(smoothed.data[index], sharp.data[index]);
+    smoothed.data[index] = max(smoothed.data[index], unsmoothed.data[index]);
   }
   return smoothed;
 }
