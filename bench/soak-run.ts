@@ -10,6 +10,8 @@ const SAMPLE_EVERY_MS = 5000;
 export interface MemoryFigures {
   rss_mb: number;
   heap_used_mb: number;
+  /** Buffers and the wasm backend's memory, which lives outside the JavaScript heap. */
+  external_mb: number;
 }
 
 export interface MemorySample {
@@ -149,6 +151,7 @@ async function readMemory(metricsUrl: string): Promise<MemoryFigures> {
   return {
     rss_mb: round(valueOf('process_resident_memory_bytes') / MEGABYTE),
     heap_used_mb: round(valueOf('nodejs_heap_size_used_bytes') / MEGABYTE),
+    external_mb: round(valueOf('nodejs_external_memory_bytes') / MEGABYTE),
   };
 }
 

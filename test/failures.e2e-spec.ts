@@ -51,8 +51,11 @@ describe('Failure behaviour: Postgres and Redis outages, shutdown, poison jobs',
 
   const countTasks = async () =>
     Number(
-      (await database.query(`SELECT count(*) FROM "${stack.schema}".prediction_tasks`)).rows[0]
-        .count,
+      (
+        await database.query<{ count: string }>(
+          `SELECT count(*) FROM "${stack.schema}".prediction_tasks`,
+        )
+      ).rows[0].count,
     );
   const statusOf = async (id: string) =>
     (
@@ -167,7 +170,7 @@ describe('Failure behaviour: Postgres and Redis outages, shutdown, poison jobs',
       await stack.worker.waitForLine(/\) completed:/, 20_000);
 
       const code = await stack.worker.stop('SIGTERM');
-      const active = await database.query(
+      const active = await database.query<{ count: string }>(
         `SELECT count(*) FROM "${stack.schema}".prediction_tasks WHERE status = 'active'`,
       );
       stack.worker = stack.spawn('worker');
