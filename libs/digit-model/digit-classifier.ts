@@ -52,10 +52,7 @@ export class DigitClassifier {
     const handler = new DirectoryModelHandler(modelDirectory);
     const model = await tf.loadLayersModel(handler);
     const artifacts = await handler.load();
-    const metadata = await readModelMetadata(
-      modelDirectory,
-      artifacts.userDefinedMetadata as Record<string, unknown> | undefined,
-    );
+    const metadata = await readModelMetadata(modelDirectory, artifacts.userDefinedMetadata);
 
     const novelty = await NoveltyModel.load(modelDirectory);
 
@@ -102,7 +99,7 @@ export class DigitClassifier {
   features(inputs: Float32Array[], layerName: string): Float32Array[] {
     const featureModel = this.tf.model({
       inputs: this.model.inputs,
-      outputs: this.model.getLayer(layerName).output as tf.SymbolicTensor,
+      outputs: this.model.getLayer(layerName).output,
     });
     const batch = new Float32Array(inputs.length * DIGIT_INPUT_LENGTH);
     inputs.forEach((input, index) => batch.set(input, index * DIGIT_INPUT_LENGTH));

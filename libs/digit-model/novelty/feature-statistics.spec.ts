@@ -11,7 +11,7 @@ describe(fitFeatureStatistics.name, () => {
 
   it('should score points near a class mean low and far points high', () => {
     const features = [...cluster([0, 0, 0], 200, 3), ...cluster([10, 10, 10], 200, 5)];
-    const labels = [...new Array(200).fill(0), ...new Array(200).fill(1)];
+    const labels = [...new Array<number>(200).fill(0), ...new Array<number>(200).fill(1)];
 
     const sut = fitFeatureStatistics(features, labels, 2);
 

@@ -50,7 +50,7 @@ export function trainStep(
       () => {
         const logits = forwardForTraining(tf, model, images, dropoutSeed);
         const isCorrect = tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'int32');
-        correctCount = tf.keep(tf.sum(isCorrect) as tf.Scalar);
+        correctCount = tf.keep(tf.sum<tf.Scalar>(isCorrect));
         return tf.losses.softmaxCrossEntropy(oneHot, logits);
       },
       true,
