@@ -100,7 +100,7 @@ describe(registerWasmGradientKernels.name, () => {
           2,
           'valid',
         );
-        const logits = tf.matMul(deeper.reshape([4, -1]), denseKernel as tf.Tensor2D);
+        const logits = tf.matMul(deeper.reshape([4, -1]), denseKernel);
         return tf.losses.softmaxCrossEntropy(labels, logits);
       };
 

@@ -107,7 +107,7 @@ export function conv2dBackpropInput(
     );
     const flippedFilter = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]);
 
-    return tf.conv2d(paddedGradient, flippedFilter as tf.Tensor4D, 1, 'valid');
+    return tf.conv2d(paddedGradient, flippedFilter, 1, 'valid');
   });
 }
 
