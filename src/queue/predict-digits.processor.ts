@@ -54,8 +54,8 @@ export class PredictDigitsProcessor {
     const { readings, timings } = await this.digitReading.read(images.map((image) => image.bytes));
     this.metrics.recordInference(readings, timings);
 
-    const previews = await Promise.all(
-      readings.map((reading) => (reading.input ? encodeInputPreview(reading.input) : null)),
+    const previews = readings.map((reading) =>
+      reading.input ? encodeInputPreview(reading.input) : null,
     );
     const outcomes = readings.map((reading, index) => ({
       position: images[index].position,
