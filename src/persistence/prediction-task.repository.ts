@@ -108,7 +108,7 @@ export class PredictionTaskRepository {
       image.bytes,
     ]);
 
-    const rows = (await this.dataSource.query(
+    const rows = await this.dataSource.query<Array<Record<string, unknown>>>(
       `WITH task AS (
          INSERT INTO prediction_tasks (id, status, image_count, owner, idempotency_key, request_hash)
          VALUES ($1, $2, $3, $4, $5, $6)
@@ -120,7 +120,7 @@ export class PredictionTaskRepository {
        )
        SELECT * FROM task`,
       [...taskParameters, ...imageParameters],
-    )) as Array<Record<string, unknown>>;
+    );
     return this.hydrateTask(rows[0]);
   }
 
@@ -138,14 +138,14 @@ export class PredictionTaskRepository {
   async findWithImages(id: string, owner: string | null = null): Promise<PredictionTask | null> {
     // Every poll of a result runs this: raw SQL spares TypeORM's query building and
     // its generic row mapping, which cost several times the query itself.
-    const rows = (await this.dataSource.query(
+    const rows = await this.dataSource.query<Array<Record<string, unknown>>>(
       `SELECT ${this.taskWithImagesColumns()}
          FROM prediction_tasks AS task
          LEFT JOIN prediction_task_images AS image ON image.task_id = task.id
         WHERE task.id = $1 ${owner === null ? '' : 'AND task.owner = $2'}
         ORDER BY image.position`,
       owner === null ? [id] : [id, owner],
-    )) as Array<Record<string, unknown>>;
+    );
     if (rows.length === 0) return null;
 
     const task = this.hydrate(PredictionTask, rows[0], 'task_');
@@ -205,23 +205,25 @@ export class PredictionTaskRepository {
    */
   async markActive(id: string): Promise<PredictionTask | null> {
     // Raw SQL with RETURNING: the claim and the read in one round trip, on the hot path.
-    const [rows] = (await this.dataSource.query(
+    const [rows] = await this.dataSource.query<[Array<Record<string, unknown>>, number]>(
       `WITH ${RELAXED_COMMIT}
        UPDATE prediction_tasks
           SET status = $2, started_at = now(), attempts = attempts + 1
         WHERE id = $1 AND status = ANY($3) AND ${RELAXED_COMMIT_TAKEN}
     RETURNING *`,
       [id, PredictionTaskStatus.Active, [PredictionTaskStatus.Queued, PredictionTaskStatus.Active]],
-    )) as [Array<Record<string, unknown>>, number];
+    );
     return rows.length === 0 ? null : this.hydrateTask(rows[0]);
   }
 
   async loadImagesForProcessing(taskId: string): Promise<StoredImageForProcessing[]> {
-    const rows = (await this.dataSource.query(
+    const rows = await this.dataSource.query<
+      Array<{ position: number; filename: string; bytes: Buffer | null }>
+    >(
       `SELECT position, filename, bytes FROM prediction_task_images
         WHERE task_id = $1 ORDER BY position`,
       [taskId],
-    )) as Array<{ position: number; filename: string; bytes: Buffer | null }>;
+    );
     return rows.map((row) => ({
       position: row.position,
       filename: row.filename,
@@ -252,7 +254,7 @@ export class PredictionTaskRepository {
       error_code: outcome.errorCode,
       error_message: outcome.errorMessage,
     }));
-    const claimed = (await this.dataSource.query(
+    const claimed = await this.dataSource.query<Array<{ claimed: number }>>(
       `WITH ${RELAXED_COMMIT}, claimed AS (
          UPDATE prediction_tasks
             SET status = $2, finished_at = now(), timings = $3, model_version = $4,
@@ -282,7 +284,7 @@ export class PredictionTaskRepository {
         outcomes.map((outcome) => outcome.inputPng),
         options.shouldKeepImages,
       ],
-    )) as Array<{ claimed: number }>;
+    );
     return claimed[0].claimed > 0;
   }
 
