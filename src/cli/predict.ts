@@ -43,7 +43,7 @@ async function main(argv: string[]): Promise<number> {
     const content = contents[index];
     const reading: Partial<DigitReading> = Buffer.isBuffer(content)
       ? readings[readingIndex++]
-      : { error: content as ReadError };
+      : { error: content };
     if (reading.error) failures += 1;
     process.stdout.write(args.isJson ? formatJson(file, reading) : formatText(file, reading));
   });

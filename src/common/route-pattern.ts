@@ -9,7 +9,7 @@ const MOUNT_PATTERN = Symbol('mountPattern');
  * into a mounted sub-application that named itself with `markMountPattern`.
  */
 export function routePatternOf(req: Request): string {
-  const route = (req as Request & { route?: { path?: unknown } }).route;
+  const route = (req as { route?: { path?: unknown } }).route;
   if (route && typeof route.path === 'string') return `${req.baseUrl}${route.path}` || '/';
   return (req as unknown as Record<symbol, string | undefined>)[MOUNT_PATTERN] ?? UNMATCHED_ROUTE;
 }
