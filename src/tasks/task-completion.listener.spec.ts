@@ -2,11 +2,12 @@ import { EventEmitter } from 'node:events';
 
 import type { Queue } from 'bull';
 
+import { PredictDigitsJobData } from '../queue/queue.constants';
 import { TaskCompletionListener } from './task-completion.listener';
 
 function setup() {
   const queue = new EventEmitter();
-  const sut = new TaskCompletionListener(queue as unknown as Queue);
+  const sut = new TaskCompletionListener(queue as unknown as Queue<PredictDigitsJobData>);
   sut.onModuleInit();
   return { sut, queue };
 }

@@ -1,12 +1,13 @@
 import { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
+import type { App } from 'supertest/types';
 
 import { PAGE_SECURITY_HEADERS, WebController } from './web.controller';
 import { WebModule } from './web.module';
 
 describe(WebController.name, () => {
-  let app: INestApplication;
+  let app: INestApplication<App>;
 
   beforeAll(async () => {
     const moduleRef = await Test.createTestingModule({ imports: [WebModule] }).compile();
