@@ -236,7 +236,7 @@ describe('Tasks API (real API, worker, Redis and Postgres)', () => {
     });
     await client.connect();
     try {
-      return (await client.query(sql, params)).rows;
+      return (await client.query<Record<string, unknown>>(sql, params)).rows;
     } finally {
       await client.end();
     }

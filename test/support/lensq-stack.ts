@@ -147,7 +147,7 @@ function pickProcessEnv(): Record<string, string> {
   // Only what a process needs to run; lensq settings come from the test, not the shell.
   const keep = ['PATH', 'HOME', 'LANG', 'TMPDIR'];
   return Object.fromEntries(
-    keep.flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : [])),
+    keep.flatMap((name) => (process.env[name] ? [[name, process.env[name]]] : [])),
   );
 }
 
