@@ -1,6 +1,6 @@
 import { InjectQueue } from '@nestjs/bull';
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import type { Queue } from 'bull';
+import type { Job, Queue } from 'bull';
 
 import { AppConfigService } from '../config/app-config.service';
 import { PredictionTaskRepository } from '../persistence/prediction-task.repository';
@@ -45,12 +45,17 @@ export class TaskReconciler implements OnApplicationBootstrap, OnApplicationShut
     if (this.isRunning) return 0;
     this.isRunning = true;
     try {
-      const ids = await this.tasks.findUnfinishedIds(new Date(Date.now() - GRACE_MS), BATCH);
+      const createdBefore = new Date(Date.now() - GRACE_MS);
+      const ids = await this.tasks.findUnfinishedIds(createdBefore, BATCH);
+      const jobless = await this.withoutLiveJob(ids);
+      // A job that completed while we looked is removed from Redis too: read the tasks again so
+      // that a task finished meanwhile is not dispatched a second time.
+      const stillUnfinished = new Set(await this.tasks.findUnfinishedIds(createdBefore, BATCH));
+
       let redispatched = 0;
-      for (const id of ids) {
-        const job = await this.queue.getJob(id);
-        if (job && !(await job.isFailed())) continue;
-        if (job) await job.remove();
+      for (const { id, failedJob } of jobless) {
+        if (!stillUnfinished.has(id)) continue;
+        if (failedJob) await failedJob.remove();
         if (await this.dispatcher.dispatch(id)) redispatched += 1;
       }
       if (redispatched > 0) {
@@ -63,5 +68,18 @@ export class TaskReconciler implements OnApplicationBootstrap, OnApplicationShut
     } finally {
       this.isRunning = false;
     }
+  }
+
+  /** The tasks whose job Redis lost, or whose job Bull gave up on (with that job). */
+  private async withoutLiveJob(
+    ids: string[],
+  ): Promise<Array<{ id: string; failedJob: Job | null }>> {
+    const jobless: Array<{ id: string; failedJob: Job | null }> = [];
+    for (const id of ids) {
+      const job = await this.queue.getJob(id);
+      if (!job) jobless.push({ id, failedJob: null });
+      else if (await job.isFailed()) jobless.push({ id, failedJob: job });
+    }
+    return jobless;
   }
 }
