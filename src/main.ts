@@ -22,8 +22,27 @@ async function bootstrap(): Promise<void> {
   );
   documentApi(app);
 
-  await app.listen(settings.PORT);
-  logger.log(`API listening on port ${settings.PORT}; OpenAPI at /docs`, 'Bootstrap');
+  await listenOrExit(app, settings.PORT, settings.HOST);
+  logger.log(`API listening on ${settings.HOST}:${settings.PORT}; OpenAPI at /docs`, 'Bootstrap');
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () =>
+      logger.log(`${signal}: finishing in-flight requests, then exiting`, 'Bootstrap'),
+    );
+  }
+}
+
+/** A port in use is a setup mistake: say so in one line instead of a stack trace. */
+async function listenOrExit(app: INestApplication, port: number, host: string): Promise<void> {
+  try {
+    await app.listen(port, host);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    process.stderr.write(
+      `lensq: port ${port} on ${host} is already in use; stop what listens there or set PORT\n`,
+    );
+    await app.close();
+    process.exit(1);
+  }
 }
 
 /**

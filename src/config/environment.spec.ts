@@ -32,7 +32,7 @@ describe(validateEnvironment.name, () => {
       validateEnvironment({ PORT: 'eighty', REDIS_URL: 'localhost:6379', LOG_FORMAT: 'xml' });
 
     expect(act).toThrow(
-      /PORT="eighty".*\n.*REDIS_URL="localhost:6379": REDIS_URL must look like redis:\/\/host:port/,
+      /PORT="eighty": PORT must be an integer number\n.*REDIS_URL="localhost:6379": REDIS_URL must look like redis:\/\/host:port/,
     );
     expect(act).toThrow(/LOG_FORMAT="xml"/);
   });
@@ -48,5 +48,27 @@ describe(validateEnvironment.name, () => {
 
   it('should ignore variables that are not lensq settings', () => {
     expect(() => validateEnvironment({ PATH: '/usr/bin', HOME: '/root' })).not.toThrow();
+  });
+
+  it('should never print secrets, even when they are wrong', () => {
+    const act = () =>
+      validateEnvironment({
+        API_KEYS: 'alice:supersecretkey-0123456789,bob',
+        DATABASE_URL: 'postgres://lensq:hunter2@db:5432/lensq?bad=%',
+        PORT: '-1',
+      });
+
+    expect(act).toThrow(/API_KEYS=\(hidden\)/);
+    expect(act).not.toThrow(/supersecretkey/);
+    expect(act).toThrow(/PORT="-1"/);
+  });
+
+  it('should hide the password of a URL setting', () => {
+    expect(() =>
+      validateEnvironment({ REDIS_URL: 'redis://:hunter2@', HOST: 'not a host' }),
+    ).toThrow(/HOST="not a host"/);
+    expect(() => validateEnvironment({ DATABASE_URL: 'mysql://me:hunter2@db/x' })).toThrow(
+      /DATABASE_URL="mysql:\/\/me:\*\*\*@db\/x"/,
+    );
   });
 });

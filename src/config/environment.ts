@@ -3,6 +3,7 @@ import {
   IsBoolean,
   IsIn,
   IsInt,
+  IsNumber,
   IsNotEmpty,
   IsOptional,
   IsString,
@@ -14,8 +15,11 @@ import {
   ValidateIf,
 } from 'class-validator';
 
+/** Numbers arrive as text; text that is no number stays text, so the message says "a number". */
 const toNumber = ({ value }: { value: unknown }) =>
-  typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))
+    ? Number(value)
+    : value;
 
 const toBoolean = ({ value }: { value: unknown }) =>
   value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
@@ -24,8 +28,8 @@ const toBoolean = ({ value }: { value: unknown }) =>
 const isAdminLoginConfigured = (settings: EnvironmentVariables) =>
   settings.ADMIN_USERNAME !== undefined || settings.ADMIN_PASSWORD !== undefined;
 
-const toInteger = ({ value }: { value: unknown }) =>
-  typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+// Settings whose values must never be printed, not even when they are wrong.
+const SECRET_SETTINGS = new Set(['API_KEYS', 'ADMIN_PASSWORD']);
 
 /**
  * Every setting lensq reads from the environment, with its default.
@@ -33,11 +37,17 @@ const toInteger = ({ value }: { value: unknown }) =>
  */
 export class EnvironmentVariables {
   /** HTTP port of the API process. Default 3000. */
-  @Transform(toInteger)
+  @Transform(toNumber)
   @IsInt()
   @Min(0)
   @Max(65535)
   PORT = 3000;
+
+  /** Address the API listens on; 0.0.0.0 for every interface (containers), 127.0.0.1 for this host only. Default 0.0.0.0. */
+  @Matches(/^[0-9a-fA-F.:]+$|^localhost$/, {
+    message: 'HOST must be an IP address such as 0.0.0.0, 127.0.0.1 or ::, or localhost',
+  })
+  HOST = '0.0.0.0';
 
   /** Redis that dispatches jobs to workers. Default redis://127.0.0.1:6379. */
   @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must look like redis://host:port[/db]' })
@@ -67,14 +77,14 @@ export class EnvironmentVariables {
   QUEUE_PREFIX = 'lensq';
 
   /** Jobs one worker process runs at the same time. Default 2. */
-  @Transform(toInteger)
+  @Transform(toNumber)
   @IsInt()
   @Min(1)
   @Max(64)
   WORKER_CONCURRENCY = 2;
 
   /** How often a worker re-dispatches tasks that Postgres holds but Redis lost, in seconds. Default 30. */
-  @Transform(toInteger)
+  @Transform(toNumber)
   @IsInt()
   @Min(1)
   RECONCILE_INTERVAL_SECONDS = 30;
@@ -84,7 +94,7 @@ export class EnvironmentVariables {
    * mid-job (killed, out of memory, host lost) has its job run elsewhere within about 1.5
    * times this. A live worker renews its claim every half of it. Default 30.
    */
-  @Transform(toInteger)
+  @Transform(toNumber)
   @IsInt()
   @Min(2)
   @Max(3600)
@@ -92,11 +102,12 @@ export class EnvironmentVariables {
 
   /** How long a finished task's results stay readable, in hours; then its id answers 410. Default 168 (7 days). */
   @Transform(toNumber)
+  @IsNumber({}, { message: 'TASK_RETENTION_HOURS must be a number of hours, such as 168' })
   @Min(0.0001)
   TASK_RETENTION_HOURS = 168;
 
   /** How often a worker sweeps expired tasks, in seconds. Default 300. */
-  @Transform(toInteger)
+  @Transform(toNumber)
   @IsInt()
   @Min(1)
   RETENTION_SWEEP_INTERVAL_SECONDS = 300;
@@ -117,38 +128,39 @@ export class EnvironmentVariables {
   API_KEYS = '';
 
   /** Requests per minute allowed to one API key (or one client address when keys are off); 0 turns the limit off. Default 0. */
-  @Transform(toInteger)
+  @Transform(toNumber)
   @IsInt()
   @Min(0)
   RATE_LIMIT_PER_MINUTE = 0;
 
   /** Most files in one upload. Default 32. */
-  @Transform(toInteger)
+  @Transform(toNumber)
   @IsInt()
   @Min(1)
   @Max(1000)
   MAX_FILES_PER_REQUEST = 32;
 
   /** Most bytes in one uploaded file. Default 10 MiB. */
-  @Transform(toInteger)
+  @Transform(toNumber)
   @IsInt()
   @Min(1)
   MAX_FILE_BYTES = 10 * 1024 * 1024;
 
   /** Most bytes in one request body. Default 50 MiB. */
-  @Transform(toInteger)
+  @Transform(toNumber)
   @IsInt()
   @Min(1)
   MAX_REQUEST_BYTES = 50 * 1024 * 1024;
 
   /** Most pixels (width x height) an image may decode to, checked from its header. Default 40 million. */
-  @Transform(toInteger)
+  @Transform(toNumber)
   @IsInt()
   @Min(1)
   MAX_IMAGE_PIXELS = 40_000_000;
 
   /** Below this confidence a prediction is flagged `uncertain`. Default 0.6. */
   @Transform(toNumber)
+  @IsNumber({}, { message: 'UNCERTAIN_BELOW must be a number from 0 to 1' })
   @Min(0)
   @Max(1)
   UNCERTAIN_BELOW = 0.6;
@@ -183,7 +195,7 @@ export class EnvironmentVariables {
    * Port of the worker's Prometheus endpoint (GET /metrics); the worker serves nothing else.
    * Default 0: off, so that several workers on one host never compete for a port.
    */
-  @Transform(toInteger)
+  @Transform(toNumber)
   @IsInt()
   @Min(0)
   @Max(65535)
@@ -207,12 +219,23 @@ export function validateEnvironment(raw: Record<string, unknown>): EnvironmentVa
   const errors = validateSync(settings, { skipMissingProperties: false });
   if (errors.length > 0) {
     const problems = errors.map((error) => {
-      const reasons = Object.values(error.constraints ?? {}).join('; ');
-      return `  ${error.property}=${JSON.stringify(relevant[error.property])}: ${reasons}`;
+      const constraints = error.constraints ?? {};
+      // "must be a number" says it all; its range rules would only add noise.
+      const reasons =
+        constraints.isInt ?? constraints.isNumber ?? Object.values(constraints).join('; ');
+      return `  ${error.property}=${printable(error.property, relevant[error.property])}: ${reasons}`;
     });
     throw new Error(
       `Invalid configuration, fix these environment variables:\n${problems.join('\n')}`,
     );
   }
   return settings;
+}
+
+/** A setting's value for an error message, with secrets and URL passwords hidden. */
+function printable(name: string, value: unknown): string {
+  if (value === undefined) return '(not set)';
+  if (SECRET_SETTINGS.has(name)) return '(hidden)';
+  const text = String(value);
+  return JSON.stringify(text.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[^@/]*@/i, '$1***@'));
 }

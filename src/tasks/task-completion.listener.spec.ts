@@ -64,7 +64,7 @@ describe(TaskCompletionListener.name, () => {
     const watch = sut.watch('task-1');
     const next = watch.next(10_000);
 
-    sut.onApplicationShutdown();
+    sut.beforeApplicationShutdown();
 
     expect(await settlesWithin(next, 100)).toBe(true);
     expect(sut.isListening).toBe(false);

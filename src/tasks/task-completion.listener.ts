@@ -1,5 +1,5 @@
 import { InjectQueue } from '@nestjs/bull';
-import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import type { Queue } from 'bull';
 
 import { PredictDigitsJobData, QueueName } from '../queue/queue.constants';
@@ -26,7 +26,7 @@ interface Watcher {
  * are hints, never the record: whoever wakes reads the task from Postgres again.
  */
 @Injectable()
-export class TaskCompletionListener implements OnModuleInit, OnApplicationShutdown {
+export class TaskCompletionListener implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger(TaskCompletionListener.name);
   private readonly watchers = new Map<string, Set<Watcher>>();
   private isShuttingDown = false;
@@ -47,7 +47,11 @@ export class TaskCompletionListener implements OnModuleInit, OnApplicationShutdo
     return !this.isShuttingDown;
   }
 
-  onApplicationShutdown(): void {
+  /**
+   * Runs before Nest closes the HTTP server, which waits for open requests: released here,
+   * pending long-polls answer at once instead of holding the shutdown for their full wait.
+   */
+  beforeApplicationShutdown(): void {
     this.isShuttingDown = true;
     for (const taskId of this.watchers.keys()) this.notify(taskId);
   }
