@@ -42,7 +42,7 @@ describe(DigitClassifier.name, () => {
     await rm(directory, { recursive: true, force: true });
   });
 
-  it('should predict exactly what the saved model predicts', async () => {
+  it('should predict what the saved model predicts', async () => {
     const { tf } = await loadTensorFlow();
     const images = makeImages(3);
     const batch = tf.stack(images.map((image) => tf.tensor3d(image, [28, 28, 1])));
@@ -51,7 +51,12 @@ describe(DigitClassifier.name, () => {
     const sut = await DigitClassifier.load(directory);
     const predictions = sut.predict(images);
 
-    expect(predictions.map((prediction) => prediction.probabilities)).toEqual(original);
+    // Not bit for bit: the classifier folds batch normalisation into the convolutions.
+    predictions.forEach(({ probabilities }, image) =>
+      probabilities.forEach((probability, digit) =>
+        expect(Math.abs(probability - original[image][digit])).toBeLessThan(1e-6),
+      ),
+    );
     sut.dispose();
   });
 

@@ -7,7 +7,7 @@ import {
 } from '../tfjs/tensorflow-runtime';
 import { DirectoryModelHandler } from './directory-model-handler';
 import { DigitModelMetadata, readModelMetadata } from './model-metadata';
-import { CLASS_COUNT, IMAGE_SIZE } from './network';
+import { CLASS_COUNT, foldBatchNormalization, IMAGE_SIZE } from './network';
 import { NoveltyModel, NoveltyVerdict } from './novelty/novelty-model';
 
 export const DIGIT_INPUT_LENGTH = IMAGE_SIZE * IMAGE_SIZE;
@@ -50,7 +50,9 @@ export class DigitClassifier {
   static async load(modelDirectory: string): Promise<DigitClassifier> {
     const { tf, backend } = await loadTensorFlow();
     const handler = new DirectoryModelHandler(modelDirectory);
-    const model = await tf.loadLayersModel(handler);
+    const trainedModel = await tf.loadLayersModel(handler);
+    const model = foldBatchNormalization(tf, trainedModel);
+    trainedModel.dispose();
     const artifacts = await handler.load();
     const metadata = await readModelMetadata(modelDirectory, artifacts.userDefinedMetadata);
 
