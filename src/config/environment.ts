@@ -76,12 +76,17 @@ export class EnvironmentVariables {
   })
   QUEUE_PREFIX = 'lensq';
 
-  /** Jobs one worker process runs at the same time. Default 2. */
+  /**
+   * Jobs one worker process runs at the same time. While one job waits on Postgres or
+   * decodes, the others use the CPU, and jobs in hand together share forward passes of the
+   * model. Default 8: on two cores, 2 left the CPU idle between jobs and 16 or more only
+   * queued work inside the worker (bench/README.md).
+   */
   @Transform(toNumber)
   @IsInt()
   @Min(1)
   @Max(64)
-  WORKER_CONCURRENCY = 2;
+  WORKER_CONCURRENCY = 8;
 
   /** How often a worker re-dispatches tasks that Postgres holds but Redis lost, in seconds. Default 30. */
   @Transform(toNumber)
