@@ -1,6 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, openSync } from 'node:fs';
+import { mkdirSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -32,6 +32,7 @@ export class BenchmarkStack {
   readonly queuePrefix = `lensq-bench-${randomBytes(4).toString('hex')}`;
   readonly logDirectory = path.join(tmpdir(), this.queuePrefix);
   private readonly processes: ChildProcess[] = [];
+  private readonly names: string[] = [];
   private port = 0;
 
   constructor(private readonly options: BenchmarkStackOptions) {}
@@ -44,10 +45,10 @@ export class BenchmarkStack {
     mkdirSync(this.logDirectory, { recursive: true });
     this.port = await freePort();
 
-    this.processes.push(this.spawn('api', 'main.js'));
+    this.launch('api', 'main.js');
     await this.waitUntil('/health/live');
     for (let index = 0; index < this.options.workers; index += 1) {
-      this.processes.push(this.spawn(`worker-${index}`, 'worker.js'));
+      this.launch(`worker-${index}`, 'worker.js');
     }
     await this.waitUntil('/health/ready');
   }
@@ -57,6 +58,21 @@ export class BenchmarkStack {
     await Promise.all(this.processes.map((child) => stopProcess(child)));
     await dropSchema(this.options.databaseUrl, this.schema);
     await deleteRedisKeys(this.options.redisUrl, `${this.queuePrefix}:*`);
+  }
+
+  /**
+   * CPU time each started process has used so far, in milliseconds, read from /proc (Linux):
+   * the cost of a task in CPU is steadier than its speed on a busy machine.
+   */
+  cpuMilliseconds(): Record<string, number> {
+    return Object.fromEntries(
+      this.processes.map((child, index) => [this.names[index], processCpuMilliseconds(child.pid)]),
+    );
+  }
+
+  private launch(name: string, entry: string): void {
+    this.processes.push(this.spawn(name, entry));
+    this.names.push(name);
   }
 
   private spawn(name: string, entry: string): ChildProcess {
@@ -109,6 +125,20 @@ export class BenchmarkStack {
       await sleep(200);
     }
     throw new Error(`lensq did not answer ${probe} within ${READY_TIMEOUT_MS} ms`);
+  }
+}
+
+// Clock ticks per second of /proc/<pid>/stat on Linux.
+const CLOCK_TICKS_PER_SECOND = 100;
+
+function processCpuMilliseconds(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name, which may hold spaces: utime and stime are 14th and 15th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return Number.NaN;
   }
 }
 

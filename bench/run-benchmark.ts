@@ -23,7 +23,7 @@ const USAGE = `npm run bench -- [options]
   --clients N            concurrent clients for single-image tasks (default 32)
   --batched-clients N    concurrent clients for 16-image and real-upload tasks (default 8)
   --rate N               tasks per second for the latency measurement (default 50)
-  --workers N            worker processes to start (default 1)
+  --workers N            worker processes to start (default: one per core)
   --env NAME=VALUE       a setting for the started processes; repeatable
   --label NAME           added to the results file name: bench/results/<date>-<label>.json
   --cpu-prof DIR         write a CPU profile of every started process into DIR
@@ -45,7 +45,12 @@ interface Options {
   isCeilingSkipped: boolean;
 }
 
+/** CPU milliseconds per task of each started process, measured over a load. */
+type CpuPerTask = Record<string, number>;
+
 interface RunFigures {
+  singleCpu: CpuPerTask;
+  batchedCpu: CpuPerTask;
   single: LoadResult;
   latency: LoadResult;
   batched: LoadResult;
@@ -66,7 +71,7 @@ async function main(): Promise<void> {
   try {
     if (stack) await stack.start();
     const baseUrl = options.url ?? stack!.baseUrl;
-    const runs = await driveLoads(baseUrl, options);
+    const runs = await driveLoads(baseUrl, options, stack);
     const report = buildReport(options, machine, ceiling, runs, stack ? 'started' : baseUrl);
     const file = writeReport(report, options.label);
     progress(`results written to ${path.relative(process.cwd(), file)}`);
@@ -103,7 +108,11 @@ async function measureCeiling(): Promise<{ model: ModelCeiling; normalisation: n
   return { model, normalisation };
 }
 
-async function driveLoads(baseUrl: string, options: Options): Promise<RunFigures[]> {
+async function driveLoads(
+  baseUrl: string,
+  options: Options,
+  stack: BenchmarkStack | null,
+): Promise<RunFigures[]> {
   const digits = await mnistDigitPngs(SHARED_FOLDER, 256);
   const singles = uploadsOf(digits, 1, digits.length);
   const batches = uploadsOf(digits, 16, 16);
@@ -116,7 +125,7 @@ async function driveLoads(baseUrl: string, options: Options): Promise<RunFigures
 
     const runs: RunFigures[] = [];
     for (let run = 1; run <= options.runs; run += 1) {
-      runs.push(await oneRun(client, options, { singles, batches, realUploads }));
+      runs.push(await oneRun(client, options, { singles, batches, realUploads }, stack));
       progress(`run ${run}/${options.runs}: ${describeRun(runs[runs.length - 1])}`);
     }
     return runs;
@@ -138,20 +147,25 @@ async function oneRun(
   client: LensqLoadClient,
   options: Options,
   payloads: { singles: UploadPayload[]; batches: UploadPayload[]; realUploads: UploadPayload[] },
+  stack: BenchmarkStack | null,
 ): Promise<RunFigures> {
   const { durationMs } = options;
+  const singleCpu = startCpuMeter(stack);
   const single = await runClosedLoop(client, payloads.singles, {
     clients: options.clients,
     durationMs,
   });
+  const singleCpuPerTask = singleCpu(single.tasks);
   const latency = await runOpenLoop(client, payloads.singles, {
     ratePerSecond: options.rate,
     durationMs,
   });
+  const batchedCpu = startCpuMeter(stack);
   const batched = await runClosedLoop(client, payloads.batches, {
     clients: options.batchedClients,
     durationMs,
   });
+  const batchedCpuPerTask = batchedCpu(batched.tasks);
   const realWorld =
     payloads.realUploads.length > 0
       ? await runClosedLoop(client, payloads.realUploads, {
@@ -159,7 +173,32 @@ async function oneRun(
           durationMs,
         })
       : emptyResult();
-  return { single, latency, batched, realWorld };
+  return {
+    singleCpu: singleCpuPerTask,
+    batchedCpu: batchedCpuPerTask,
+    single,
+    latency,
+    batched,
+    realWorld,
+  };
+}
+
+/** Starts counting the stack's CPU time; the returned function gives it per task. */
+function startCpuMeter(stack: BenchmarkStack | null): (tasks: number) => CpuPerTask {
+  const before = stack?.cpuMilliseconds() ?? {};
+  return (tasks) => {
+    const after = stack?.cpuMilliseconds() ?? {};
+    return Object.fromEntries(
+      Object.keys(after).map((name) => [name, round((after[name] - before[name]) / tasks, 2)]),
+    );
+  };
+}
+
+function medianCpu(runs: RunFigures[], pick: (run: RunFigures) => CpuPerTask): CpuPerTask {
+  const names = Object.keys(pick(runs[0]) ?? {});
+  return Object.fromEntries(
+    names.map((name) => [name, round(median(runs.map((run) => pick(run)[name])), 2)]),
+  );
 }
 
 function buildReport(
@@ -204,6 +243,8 @@ function buildReport(
     batched_images_per_second: batchedImagesPerSecond,
     batched_tasks_per_second: medianOf((run) => run.batched.tasksPerSecond),
     realworld_images_per_second: medianOf((run) => run.realWorld.imagesPerSecond),
+    cpu_ms_per_single_image_task: medianCpu(runs, (run) => run.singleCpu),
+    cpu_ms_per_16_image_task: medianCpu(runs, (run) => run.batchedCpu),
     ratio_to_ceiling: ceilingImagesPerSecond
       ? round(batchedImagesPerSecond / ceilingImagesPerSecond, 3)
       : null,
@@ -292,7 +333,7 @@ function readOptions(): Options {
       clients: { type: 'string', default: '32' },
       'batched-clients': { type: 'string', default: '8' },
       rate: { type: 'string', default: '50' },
-      workers: { type: 'string', default: '1' },
+      workers: { type: 'string', default: String(cpus().length) },
       env: { type: 'string', multiple: true, default: [] },
       label: { type: 'string' },
       'cpu-prof': { type: 'string' },
