@@ -241,6 +241,6 @@ export function validateEnvironment(raw: Record<string, unknown>): EnvironmentVa
 function printable(name: string, value: unknown): string {
   if (value === undefined) return '(not set)';
   if (SECRET_SETTINGS.has(name)) return '(hidden)';
-  const text = String(value);
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
   return JSON.stringify(text.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[^@/]*@/i, '$1***@'));
 }
