@@ -23,7 +23,7 @@ async function bootstrap(): Promise<void> {
   documentApi(app);
 
   await listenOrExit(app, settings.PORT, settings.HOST);
-  logger.log(`API listening on ${settings.HOST}:${settings.PORT}; OpenAPI at /docs`, 'Bootstrap');
+  logger.log(`API listening on port ${settings.PORT} (${settings.HOST}); OpenAPI at /docs`, 'Bootstrap');
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () =>
       logger.log(`${signal}: finishing in-flight requests, then exiting`, 'Bootstrap'),
