@@ -1,11 +1,11 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 
 import sharp from 'sharp';
 
+import { freePort } from '../test/support/local-services';
 import { TaskLedger } from '../test/support/task-ledger';
 import { BenchmarkStack } from './benchmark-stack';
 import { mnistDigitPngs, multipartBody, UploadFile } from './payloads';
@@ -118,17 +118,6 @@ function writeReport(started: Date, label: string | undefined, report: unknown):
   const file = path.join(directory, `soak-${stamp}${label ? `-${label}` : ''}.json`);
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
   return path.relative(process.cwd(), file);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 function progress(line: string): void {

@@ -1,10 +1,10 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import * as path from 'node:path';
 
-import Redis from 'ioredis';
-import { Client } from 'pg';
+import { deleteRedisKeys, dropSchema, freePort } from './local-services';
+
+export { freePort } from './local-services';
 
 const REPO_ROOT = path.resolve(__dirname, '../..');
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -113,33 +113,8 @@ export class LensqStack {
 
   async stop(): Promise<void> {
     await Promise.all([this.api?.stop(), this.worker?.stop()]);
-    await dropSchema(this.schema);
-    await deleteRedisKeys(`${this.queuePrefix}:*`);
-  }
-}
-
-async function dropSchema(schema: string): Promise<void> {
-  const client = new Client({ connectionString: DATABASE_URL });
-  await client.connect();
-  try {
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  } finally {
-    await client.end();
-  }
-}
-
-async function deleteRedisKeys(pattern: string): Promise<void> {
-  const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  await redis.connect();
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
+    await dropSchema(DATABASE_URL, this.schema);
+    await deleteRedisKeys(REDIS_URL, `${this.queuePrefix}:*`);
   }
 }
 
@@ -149,17 +124,6 @@ function pickProcessEnv(): Record<string, string> {
   return Object.fromEntries(
     keep.flatMap((name) => (process.env[name] ? [[name, process.env[name]]] : [])),
   );
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 export function sleep(ms: number): Promise<void> {
