@@ -3,6 +3,8 @@ import { request } from 'node:http';
 import * as path from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
 
+import { pngChunk } from '../libs/imaging/grey-png';
+
 import sharp from 'sharp';
 
 import {
@@ -253,7 +255,14 @@ describe('Awkward and broken uploads (real API and worker)', () => {
         '--cut\r\nContent-Disposition: form-data; name="images"; filename="a.png"\r\n\r\n' +
         'the body ends before the closing boundary';
 
-      const answer = await postRaw(stack.port, 'multipart/form-data; boundary=cut', body);
+      const answer = await postRaw(
+        stack.port,
+        {
+          'content-type': 'multipart/form-data; boundary=cut',
+          'content-length': String(Buffer.byteLength(body)),
+        },
+        [body],
+      );
       const live = await fetch(`${stack.baseUrl}/health/live`);
 
       expect(answer.status).toBe(400);
@@ -338,10 +347,7 @@ describe('Awkward and broken uploads (real API and worker)', () => {
   });
 });
 
-/**
- * Streams a multipart body of `parts` files of `partBytes` each with node:http, so the
- * test controls chunking and sees a reset connection as an error instead of a status.
- */
+/** A multipart body of `parts` files of `partBytes` each, with or without a Content-Length. */
 function sendRawMultipart(
   port: number,
   parts: number,
@@ -363,20 +369,30 @@ function sendRawMultipart(
   chunks.push(Buffer.from(`--${boundary}--\r\n`));
   const total = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
 
+  return postRaw(
+    port,
+    {
+      'content-type': `multipart/form-data; boundary=${boundary}`,
+      ...(options.isChunked
+        ? { 'transfer-encoding': 'chunked' }
+        : { 'content-length': String(total) }),
+    },
+    chunks,
+  );
+}
+
+/**
+ * Posts `chunks` as they are with node:http, so the test can send what no well-behaved
+ * client would and sees a reset connection as an error instead of a status.
+ */
+function postRaw(
+  port: number,
+  headers: Record<string, string>,
+  chunks: Array<Buffer | string>,
+): Promise<{ status: number; body: unknown }> {
   return new Promise((resolve, reject) => {
     const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        method: 'POST',
-        path: '/tasks/predict',
-        headers: {
-          'content-type': `multipart/form-data; boundary=${boundary}`,
-          ...(options.isChunked
-            ? { 'transfer-encoding': 'chunked' }
-            : { 'content-length': String(total) }),
-        },
-      },
+      { host: '127.0.0.1', port, method: 'POST', path: '/tasks/predict', headers },
       (res) => {
         const received: Buffer[] = [];
         res.on('data', (chunk: Buffer) => received.push(chunk));
@@ -392,45 +408,4 @@ function sendRawMultipart(
     for (const chunk of chunks) req.write(chunk);
     req.end();
   });
-}
-
-/** Posts `body` as it is, so the test can send what no well-behaved client would. */
-function postRaw(
-  port: number,
-  contentType: string,
-  body: string,
-): Promise<{ status: number; body: unknown }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        method: 'POST',
-        path: '/tasks/predict',
-        headers: { 'content-type': contentType, 'content-length': Buffer.byteLength(body) },
-      },
-      (res) => {
-        const received: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => received.push(chunk));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            body: JSON.parse(Buffer.concat(received).toString()),
-          }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-/** A PNG chunk with its length and CRC. */
-function pngChunk(type: string, data: Buffer): Buffer {
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(data.length);
-  const typeAndData = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(typeAndData));
-  return Buffer.concat([length, typeAndData, crc]);
 }

@@ -4,6 +4,7 @@ import { crc32, deflateSync } from 'node:zlib';
 
 import sharp from 'sharp';
 
+import { pngChunk } from './grey-png';
 import { ImageRejectedError, ImageRejectionCode } from './image-rejected-error';
 import { corruptImage, DEFAULT_MAX_PIXELS, inspectImage } from './inspect-image';
 import { findSharedFolder, SHARED_FOLDER_MISSING } from './testing/shared-folder';
@@ -25,16 +26,6 @@ async function rejection(bytes: Uint8Array, limits = LIMITS): Promise<ImageRejec
   );
   expect(error).toBeInstanceOf(ImageRejectedError);
   return error as ImageRejectedError;
-}
-
-/** A PNG chunk with its length and CRC. */
-function pngChunk(type: string, data: Buffer): Buffer {
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(data.length);
-  const typeAndData = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(typeAndData));
-  return Buffer.concat([length, typeAndData, crc]);
 }
 
 /** A valid PNG whose header claims other dimensions (the CRC is fixed up so only the size lies). */
