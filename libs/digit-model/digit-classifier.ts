@@ -28,6 +28,7 @@ export interface DigitPrediction {
  */
 export class DigitClassifier {
   private readonly inferenceModel: tf.LayersModel;
+  private readonly featureModels = new Map<string, tf.LayersModel>();
 
   constructor(
     private readonly tf: TensorFlowModule,
@@ -49,11 +50,11 @@ export class DigitClassifier {
   /** Loads `model.json`, `weights.bin` and `metadata.json` from a directory. */
   static async load(modelDirectory: string): Promise<DigitClassifier> {
     const { tf, backend } = await loadTensorFlow();
-    const handler = new DirectoryModelHandler(modelDirectory);
-    const trainedModel = await tf.loadLayersModel(handler);
+    // Read the files once; the weights and the metadata come from the same artifacts.
+    const artifacts = await new DirectoryModelHandler(modelDirectory).load();
+    const trainedModel = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
     const model = foldBatchNormalization(tf, trainedModel);
     trainedModel.dispose();
-    const artifacts = await handler.load();
     const metadata = await readModelMetadata(modelDirectory, artifacts.userDefinedMetadata);
 
     const novelty = await NoveltyModel.load(modelDirectory);
