@@ -28,6 +28,20 @@ const toBoolean = ({ value }: { value: unknown }) =>
 const isAdminLoginConfigured = (settings: EnvironmentVariables) =>
   settings.ADMIN_USERNAME !== undefined || settings.ADMIN_PASSWORD !== undefined;
 
+/** A whole-number setting given as text, from `min` up to `max`. */
+function IntegerSetting(min: number, max = Number.MAX_SAFE_INTEGER): PropertyDecorator {
+  return composeDecorators(Transform(toNumber), IsInt(), Min(min), Max(max));
+}
+
+/** A decimal setting given as text, from `min` up to `max`; `message` says what is expected. */
+function NumberSetting(message: string, min: number, max = Number.MAX_VALUE): PropertyDecorator {
+  return composeDecorators(Transform(toNumber), IsNumber({}, { message }), Min(min), Max(max));
+}
+
+function composeDecorators(...decorators: PropertyDecorator[]): PropertyDecorator {
+  return (target, property) => decorators.forEach((decorate) => decorate(target, property));
+}
+
 // Settings whose values must never be printed, not even when they are wrong.
 const SECRET_SETTINGS = new Set(['API_KEYS', 'ADMIN_PASSWORD']);
 
@@ -37,10 +51,7 @@ const SECRET_SETTINGS = new Set(['API_KEYS', 'ADMIN_PASSWORD']);
  */
 export class EnvironmentVariables {
   /** HTTP port of the API process. Default 3000. */
-  @Transform(toNumber)
-  @IsInt()
-  @Min(0)
-  @Max(65535)
+  @IntegerSetting(0, 65535)
   PORT = 3000;
 
   /** Address the API listens on; 0.0.0.0 for every interface (containers), 127.0.0.1 for this host only. Default 0.0.0.0. */
@@ -82,16 +93,11 @@ export class EnvironmentVariables {
    * model. Default 8: on two cores, 2 left the CPU idle between jobs and 16 or more only
    * queued work inside the worker (bench/README.md).
    */
-  @Transform(toNumber)
-  @IsInt()
-  @Min(1)
-  @Max(64)
+  @IntegerSetting(1, 64)
   WORKER_CONCURRENCY = 8;
 
   /** How often a worker re-dispatches tasks that Postgres holds but Redis lost, in seconds. Default 30. */
-  @Transform(toNumber)
-  @IsInt()
-  @Min(1)
+  @IntegerSetting(1)
   RECONCILE_INTERVAL_SECONDS = 30;
 
   /**
@@ -99,22 +105,15 @@ export class EnvironmentVariables {
    * mid-job (killed, out of memory, host lost) has its job run elsewhere within about 1.5
    * times this. A live worker renews its claim every half of it. Default 30.
    */
-  @Transform(toNumber)
-  @IsInt()
-  @Min(2)
-  @Max(3600)
+  @IntegerSetting(2, 3600)
   QUEUE_LOCK_SECONDS = 30;
 
   /** How long a finished task's results stay readable, in hours; then its id answers 410. Default 168 (7 days). */
-  @Transform(toNumber)
-  @IsNumber({}, { message: 'TASK_RETENTION_HOURS must be a number of hours, such as 168' })
-  @Min(0.0001)
+  @NumberSetting('TASK_RETENTION_HOURS must be a number of hours, such as 168', 0.0001)
   TASK_RETENTION_HOURS = 168;
 
   /** How often a worker sweeps expired tasks, in seconds. Default 300. */
-  @Transform(toNumber)
-  @IsInt()
-  @Min(1)
+  @IntegerSetting(1)
   RETENTION_SWEEP_INTERVAL_SECONDS = 300;
 
   /** Keep uploaded image bytes after a task finishes (until it expires) instead of deleting them at once. Default false. */
@@ -133,41 +132,27 @@ export class EnvironmentVariables {
   API_KEYS = '';
 
   /** Requests per minute allowed to one API key (or one client address when keys are off); 0 turns the limit off. Default 0. */
-  @Transform(toNumber)
-  @IsInt()
-  @Min(0)
+  @IntegerSetting(0)
   RATE_LIMIT_PER_MINUTE = 0;
 
   /** Most files in one upload. Default 32. */
-  @Transform(toNumber)
-  @IsInt()
-  @Min(1)
-  @Max(1000)
+  @IntegerSetting(1, 1000)
   MAX_FILES_PER_REQUEST = 32;
 
   /** Most bytes in one uploaded file. Default 10 MiB. */
-  @Transform(toNumber)
-  @IsInt()
-  @Min(1)
+  @IntegerSetting(1)
   MAX_FILE_BYTES = 10 * 1024 * 1024;
 
   /** Most bytes in one request body. Default 50 MiB. */
-  @Transform(toNumber)
-  @IsInt()
-  @Min(1)
+  @IntegerSetting(1)
   MAX_REQUEST_BYTES = 50 * 1024 * 1024;
 
   /** Most pixels (width x height) an image may decode to, checked from its header. Default 40 million. */
-  @Transform(toNumber)
-  @IsInt()
-  @Min(1)
+  @IntegerSetting(1)
   MAX_IMAGE_PIXELS = 40_000_000;
 
   /** Below this confidence a prediction is flagged `uncertain`. Default 0.6. */
-  @Transform(toNumber)
-  @IsNumber({}, { message: 'UNCERTAIN_BELOW must be a number from 0 to 1' })
-  @Min(0)
-  @Max(1)
+  @NumberSetting('UNCERTAIN_BELOW must be a number from 0 to 1', 0, 1)
   UNCERTAIN_BELOW = 0.6;
 
   /** Log lines as readable text or as one JSON object each. Default text. */
@@ -200,10 +185,7 @@ export class EnvironmentVariables {
    * Port of the worker's Prometheus endpoint (GET /metrics); the worker serves nothing else.
    * Default 0: off, so that several workers on one host never compete for a port.
    */
-  @Transform(toNumber)
-  @IsInt()
-  @Min(0)
-  @Max(65535)
+  @IntegerSetting(0, 65535)
   WORKER_METRICS_PORT = 0;
 
   @IsOptional()
