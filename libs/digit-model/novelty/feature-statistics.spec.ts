@@ -1,4 +1,4 @@
-import { fitFeatureStatistics, noveltyScore, quantile } from './feature-statistics';
+import { fitFeatureStatistics, NearestClassDistance, quantile } from './feature-statistics';
 
 describe(fitFeatureStatistics.name, () => {
   function cluster(centre: number[], count: number, seed: number): Float32Array[] {
@@ -13,11 +13,11 @@ describe(fitFeatureStatistics.name, () => {
     const features = [...cluster([0, 0, 0], 200, 3), ...cluster([10, 10, 10], 200, 5)];
     const labels = [...new Array<number>(200).fill(0), ...new Array<number>(200).fill(1)];
 
-    const sut = fitFeatureStatistics(features, labels, 2);
+    const sut = new NearestClassDistance(fitFeatureStatistics(features, labels, 2));
 
-    expect(noveltyScore([0.1, -0.1, 0], sut)).toBeLessThan(1);
-    expect(noveltyScore([9.9, 10.2, 10], sut)).toBeLessThan(1);
-    expect(noveltyScore([5, 5, 5], sut)).toBeGreaterThan(100);
+    expect(sut.score([0.1, -0.1, 0])).toBeLessThan(1);
+    expect(sut.score([9.9, 10.2, 10])).toBeLessThan(1);
+    expect(sut.score([5, 5, 5])).toBeGreaterThan(100);
   });
 
   it('should keep a constant (always zero) feature invertible', () => {
@@ -25,9 +25,40 @@ describe(fitFeatureStatistics.name, () => {
       Float32Array.of(feature[0], feature[1], 0),
     );
 
-    const sut = fitFeatureStatistics(features, new Array(100).fill(0), 1);
+    const sut = new NearestClassDistance(fitFeatureStatistics(features, new Array(100).fill(0), 1));
 
-    expect(Number.isFinite(noveltyScore([1, 2, 0], sut))).toBe(true);
+    expect(Number.isFinite(sut.score([1, 2, 0]))).toBe(true);
+  });
+});
+
+describe(NearestClassDistance.name, () => {
+  it('should equal the direct (x − μ)ᵀP(x − μ) minimum over classes', () => {
+    const statistics = {
+      dimension: 2,
+      means: [
+        [1, 2],
+        [-3, 0.5],
+      ],
+      precision: [2, 0.5, 0.5, 1],
+    };
+    const direct = (x: number[]) =>
+      Math.min(
+        ...statistics.means.map(([m0, m1]) => {
+          const [d0, d1] = [x[0] - m0, x[1] - m1];
+          return d0 * (2 * d0 + 0.5 * d1) + d1 * (0.5 * d0 + d1);
+        }),
+      );
+
+    const sut = new NearestClassDistance(statistics);
+
+    for (const x of [
+      [0, 0],
+      [1, 2],
+      [-3, 0.5],
+      [7.5, -4.25],
+    ]) {
+      expect(sut.score(x)).toBeCloseTo(direct(x), 9);
+    }
   });
 });
 

@@ -43,23 +43,72 @@ export function fitFeatureStatistics(
   return { dimension, means, precision: Array.from(invertSymmetric(covariance, dimension)) };
 }
 
-/** Squared Mahalanobis distance to the nearest class mean. */
-export function noveltyScore(feature: ArrayLike<number>, statistics: FeatureStatistics): number {
-  const { dimension, means, precision } = statistics;
-  const difference = new Float64Array(dimension);
-  let nearest = Infinity;
+/**
+ * Squared Mahalanobis distance to the nearest class mean, for many features. With one shared
+ * precision matrix P, the distance to mean μ expands to xᵀPx − 2(Pμ)ᵀx + μᵀPμ: the terms of μ are
+ * computed once here, so a feature costs one matrix-vector product instead of one per class
+ * (about a tenth of the work, which made novelty a third of the inference time).
+ */
+export class NearestClassDistance {
+  private readonly dimension: number;
+  private readonly precision: Float64Array;
+  /** Pμ of each class, concatenated. */
+  private readonly projectedMeans: Float64Array;
+  /** μᵀPμ of each class. */
+  private readonly meanTerms: Float64Array;
+  private readonly projected: Float64Array;
 
-  for (const mean of means) {
-    for (let i = 0; i < dimension; i += 1) difference[i] = feature[i] - mean[i];
-    let distance = 0;
-    for (let i = 0; i < dimension; i += 1) {
-      let row = 0;
-      for (let j = 0; j < dimension; j += 1) row += precision[i * dimension + j] * difference[j];
-      distance += difference[i] * row;
-    }
-    nearest = Math.min(nearest, distance);
+  constructor(statistics: FeatureStatistics) {
+    const { dimension, means } = statistics;
+    this.dimension = dimension;
+    this.precision = Float64Array.from(statistics.precision);
+    this.projected = new Float64Array(dimension);
+    this.projectedMeans = new Float64Array(means.length * dimension);
+    this.meanTerms = new Float64Array(means.length);
+
+    means.forEach((mean, classIndex) => {
+      const projectedMean = this.projectedMeans.subarray(
+        classIndex * dimension,
+        (classIndex + 1) * dimension,
+      );
+      this.project(mean, projectedMean);
+      this.meanTerms[classIndex] = dot(mean, projectedMean, dimension);
+    });
   }
-  return nearest;
+
+  score(feature: ArrayLike<number>): number {
+    const { dimension, projected, projectedMeans, meanTerms } = this;
+    this.project(feature, projected);
+    const featureTerm = dot(feature, projected, dimension);
+
+    let nearest = Infinity;
+    for (let classIndex = 0; classIndex < meanTerms.length; classIndex += 1) {
+      let crossTerm = 0;
+      const offset = classIndex * dimension;
+      for (let i = 0; i < dimension; i += 1) crossTerm += projectedMeans[offset + i] * feature[i];
+      nearest = Math.min(nearest, featureTerm - 2 * crossTerm + meanTerms[classIndex]);
+    }
+
+    // Rounding can take a distance of (almost) zero a hair below it.
+    return Math.max(0, nearest);
+  }
+
+  /** output = P · vector */
+  private project(vector: ArrayLike<number>, output: Float64Array): void {
+    const { dimension, precision } = this;
+    for (let i = 0; i < dimension; i += 1) {
+      let sum = 0;
+      const row = i * dimension;
+      for (let j = 0; j < dimension; j += 1) sum += precision[row + j] * vector[j];
+      output[i] = sum;
+    }
+  }
+}
+
+function dot(first: ArrayLike<number>, second: ArrayLike<number>, length: number): number {
+  let sum = 0;
+  for (let i = 0; i < length; i += 1) sum += first[i] * second[i];
+  return sum;
 }
 
 /** The value below which `fraction` of the sorted values lie. */

@@ -2,7 +2,7 @@ import { DigitClassifier } from '../digit-classifier';
 import { toFloatImage } from '../evaluate-mnist';
 import { CLASS_COUNT } from '../network';
 import { MnistSplit } from '../../mnist/mnist-dataset';
-import { fitFeatureStatistics, noveltyScore, quantile } from './feature-statistics';
+import { fitFeatureStatistics, NearestClassDistance, quantile } from './feature-statistics';
 import { NoveltyModelFile } from './novelty-model';
 
 export const NOVELTY_FEATURE_LAYER = 'hidden';
@@ -40,8 +40,8 @@ export function fitNoveltyModel(
     train.labels.subarray(0, fitCount),
     CLASS_COUNT,
   );
-  const score = (features: Float32Array[]) =>
-    features.map((feature) => noveltyScore(feature, statistics));
+  const distance = new NearestClassDistance(statistics);
+  const score = (features: Float32Array[]) => features.map((feature) => distance.score(feature));
 
   const heldOut = score(featuresOf(classifier, train, fitCount, train.count));
   const unusualThreshold = quantile(heldOut, UNUSUAL_QUANTILE);

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 
-import { FeatureStatistics, noveltyScore } from './feature-statistics';
+import { FeatureStatistics, NearestClassDistance } from './feature-statistics';
 
 export const NOVELTY_FILE = 'novelty.json';
 
@@ -33,7 +33,11 @@ export interface NoveltyVerdict {
 
 /** Tells inputs that look like no digit the model was trained on from those that do. */
 export class NoveltyModel {
-  constructor(readonly file: NoveltyModelFile) {}
+  private readonly distance: NearestClassDistance;
+
+  constructor(readonly file: NoveltyModelFile) {
+    this.distance = new NearestClassDistance(file);
+  }
 
   /** Reads `novelty.json` from a model directory; null when the model has none. */
   static async load(modelDirectory: string): Promise<NoveltyModel | null> {
@@ -53,7 +57,7 @@ export class NoveltyModel {
   }
 
   judge(feature: ArrayLike<number>): NoveltyVerdict {
-    const score = noveltyScore(feature, this.file);
+    const score = this.distance.score(feature);
     return {
       score,
       isNovel: score > this.file.threshold,
