@@ -3,6 +3,7 @@ import sharp from 'sharp';
 import { decodeBmp, RgbaImage } from './bmp-decoder';
 import { ImageRejectedError } from './image-rejected-error';
 import { corruptImage, ImageInfo, ImageLimits, inspectImage } from './inspect-image';
+import { decodePlainPng, PLAIN_PNG_MAX_PIXELS } from './plain-png-decoder';
 
 /** A rectangle in pixels of the upright, full-resolution image. */
 export interface PixelBox {
@@ -42,6 +43,12 @@ export async function decodeImage(
   options: DecodeOptions,
 ): Promise<DecodedImage> {
   const source = await inspectImage(bytes, options.limits);
+  const plain = isPlainPngCandidate(source, options) ? decodePlainPng(bytes) : undefined;
+  if (plain) {
+    const { width, height } = plain;
+    const region = { left: 0, top: 0, width, height };
+    return { ...plain, source, uprightWidth: width, uprightHeight: height, region };
+  }
 
   try {
     const { pipeline, uprightWidth, uprightHeight } = await openPipeline(bytes, source, options);
@@ -76,6 +83,21 @@ export async function decodeImage(
     }
     throw corruptImage(source.format, error);
   }
+}
+
+/**
+ * Whether the upload may be a PNG that sharp would decode as is: whole, at its own size (PNGs
+ * with EXIF orientation are left to sharp by the decoder itself).
+ */
+function isPlainPngCandidate(source: ImageInfo, options: DecodeOptions): boolean {
+  const { width, height } = source;
+  const fitsMaxSide = !options.maxSide || Math.max(width, height) <= options.maxSide;
+  return (
+    source.format === 'png' &&
+    !options.region &&
+    fitsMaxSide &&
+    width * height <= PLAIN_PNG_MAX_PIXELS
+  );
 }
 
 async function openPipeline(
