@@ -12,7 +12,7 @@ import {
 
 // Pixel loops use these local bindings: resolving the global `Math` on every pixel is many times
 // slower inside Jest's sandbox than in plain Node.
-const { max, min, round } = Math;
+const { hypot, max, min, round } = Math;
 
 /** A rectangle of pixels; right and bottom are exclusive. */
 export interface StrokeBox {
@@ -76,26 +76,29 @@ export function findDigitStrokes(inkWithLines: GreyRaster): InkStrokes | undefin
 
   // The selection may have been made on the ink with ruled lines taken out.
   const { ink, threshold, labels, kept } = selection;
-  const keptLabels = new Set(kept.map((component) => component.label));
+  const isKeptLabel = new Uint8Array(maxLabel(labels) + 1);
+  kept.forEach((component) => (isKeptLabel[component.label] = 1));
   const keptMask = createRaster(ink.width, ink.height);
-  const strokeValues: number[] = [];
+  const strokeValues = new Float32Array(labels.length);
+  let strokeCount = 0;
   for (let index = 0; index < labels.length; index++) {
-    if (keptLabels.has(labels[index])) {
+    if (isKeptLabel[labels[index]]) {
       keptMask.data[index] = 1;
-      strokeValues.push(ink.data[index]);
+      strokeValues[strokeCount++] = ink.data[index];
     }
   }
 
-  const strokeLevel = percentile(Float32Array.from(strokeValues), 0.5);
+  const strokeLevel = percentile(strokeValues.subarray(0, strokeCount), 0.5);
   const nearStrokes = extremumFilter(keptMask, 1, 'max');
   if (edgeSharpness(ink, keptMask) < MIN_EDGE_SHARPNESS * strokeLevel) {
     return undefined;
   }
 
   const strengthFloor = threshold / 2;
+  const strengthRange = max(1, strokeLevel - strengthFloor);
   const strength = createRaster(ink.width, ink.height);
   for (let index = 0; index < strength.data.length; index++) {
-    const value = (ink.data[index] - strengthFloor) / max(1, strokeLevel - strengthFloor);
+    const value = (ink.data[index] - strengthFloor) / strengthRange;
     strength.data[index] = nearStrokes.data[index] * min(1, max(0, value));
   }
 
@@ -113,7 +116,8 @@ export function findDigitStrokes(inkWithLines: GreyRaster): InkStrokes | undefin
  */
 function edgeSharpness(ink: GreyRaster, strokes: GreyRaster): number {
   const { width, height, data } = ink;
-  const gradients: number[] = [];
+  const gradients = new Float32Array(width * height);
+  let gradientCount = 0;
   for (let y = 1; y < height - 1; y++) {
     for (let x = 1; x < width - 1; x++) {
       const index = y * width + x;
@@ -128,11 +132,11 @@ function edgeSharpness(ink: GreyRaster, strokes: GreyRaster): number {
       if (isOutline) {
         const horizontal = data[index + 1] - data[index - 1];
         const vertical = data[index + width] - data[index - width];
-        gradients.push(Math.hypot(horizontal, vertical) / 2);
+        gradients[gradientCount++] = hypot(horizontal, vertical) / 2;
       }
     }
   }
-  return percentile(Float32Array.from(gradients), 0.5);
+  return percentile(gradients.subarray(0, gradientCount), 0.5);
 }
 
 interface StrokeSelection {
@@ -402,6 +406,14 @@ function boxGap(first: Component, second: Component): number {
   const horizontal = max(0, first.left - second.right, second.left - first.right);
   const vertical = max(0, first.top - second.bottom, second.top - first.bottom);
   return max(horizontal, vertical);
+}
+
+function maxLabel(labels: Int32Array): number {
+  let largest = 0;
+  for (let index = 0; index < labels.length; index++) {
+    largest = labels[index] > largest ? labels[index] : largest;
+  }
+  return largest;
 }
 
 function maxBy<T>(items: T[], score: (item: T) => number): T {

@@ -21,6 +21,29 @@ function rowsOf(raster: GreyRaster): number[][] {
   );
 }
 
+/** Values with many ties and a few outliers, as grey levels have; the same on every run. */
+function pseudoRandomValues(count: number): Float32Array {
+  const values = new Float32Array(count);
+  let seed = count;
+  for (let index = 0; index < count; index++) {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    values[index] = seed % 5 === 0 ? (seed % 256) / 3 : 255 - (seed % 7);
+  }
+  return values;
+}
+
+/** The percentile as a 4096-bin histogram gives it, computed the plain way. */
+function histogramPercentile(values: Float32Array, fraction: number): number {
+  const lowest = Math.min(...values);
+  const binWidth = (Math.max(...values) - lowest) / 4096 || 1;
+  const histogram = new Array<number>(4096).fill(0);
+  values.forEach((value) => histogram[Math.min(4095, Math.floor((value - lowest) / binWidth))]++);
+  const rank = Math.min(values.length - 1, Math.floor(fraction * values.length));
+  let seen = 0;
+  const bin = histogram.findIndex((binCount) => (seen += binCount) > rank);
+  return lowest + (bin + 0.5) * binWidth;
+}
+
 describe(extremumFilter.name, () => {
   const dot = rasterOf([
     [0, 0, 0, 0],
@@ -66,6 +89,17 @@ describe(percentiles.name, () => {
     expect(sut[0]).toBeCloseTo(0, 0);
     expect(sut[1]).toBeCloseTo(500, 0);
     expect(sut[2]).toBeCloseTo(990, 0);
+  });
+
+  it('should give the centre of the histogram bin of each rank, for few and many values', () => {
+    for (const count of [1, 2, 7, 784, 4096, 4097, 30_000]) {
+      const values = pseudoRandomValues(count);
+      const fractions = [0.005, 0.5, 0.995, 0, 1];
+
+      const sut = percentiles(values, fractions);
+
+      expect(sut).toEqual(fractions.map((fraction) => histogramPercentile(values, fraction)));
+    }
   });
 
   it('should give zeros for no values', () => {

@@ -36,20 +36,9 @@ export function extremumFilter(
   kind: 'min' | 'max',
   axes: 'both' | 'rows' | 'columns' = 'both',
 ): GreyRaster {
-  const filter = (input: GreyRaster) => {
-    const alongRows = axes === 'columns' ? input : maximumLines(input, radius, true);
-    return axes === 'rows' ? alongRows : maximumLines(alongRows, radius, false);
-  };
-  if (kind === 'max') {
-    return filter(raster);
-  }
-
-  // The minimum is the negated maximum of the negated values; one loop serves both.
-  return mapRaster(filter(mapRaster(raster, (value) => -value)), (value) => -value);
-}
-
-function mapRaster(raster: GreyRaster, transform: (value: number) => number): GreyRaster {
-  return { ...raster, data: raster.data.map(transform) };
+  const isMaximum = kind === 'max';
+  const alongRows = axes === 'columns' ? raster : extremumLines(raster, radius, true, isMaximum);
+  return axes === 'rows' ? alongRows : extremumLines(alongRows, radius, false, isMaximum);
 }
 
 /** Mean over a square window of side 2·radius+1; the window shrinks at the edges. */
@@ -64,8 +53,8 @@ export function percentile(values: Float32Array, fraction: number): number {
 }
 
 /**
- * Several percentiles at once, from a fine histogram rather than a sort: exact to within
- * 1/4096 of the value range, and linear in the number of values.
+ * Several percentiles at once, as the centre of the bin of a fine histogram that holds them:
+ * exact to within 1/4096 of the value range, and linear in the number of values.
  */
 export function percentiles(values: Float32Array, fractions: number[]): number[] {
   if (values.length === 0) {
@@ -74,28 +63,89 @@ export function percentiles(values: Float32Array, fractions: number[]): number[]
 
   let lowest = Infinity;
   let highest = -Infinity;
-  for (const value of values) {
+  for (let index = 0; index < values.length; index++) {
+    const value = values[index];
     lowest = value < lowest ? value : lowest;
     highest = value > highest ? value : highest;
   }
   const bins = PERCENTILE_BINS;
   const binWidth = (highest - lowest) / bins || 1;
-  const histogram = new Uint32Array(bins);
-  for (const value of values) {
-    histogram[min(bins - 1, floor((value - lowest) / binWidth))]++;
+  const binOf = (value: number) => min(bins - 1, floor((value - lowest) / binWidth));
+  const ranks = fractions.map((fraction) =>
+    min(values.length - 1, max(0, floor(fraction * values.length))),
+  );
+
+  // The bin holding the value of a rank is the bin the histogram reaches at that rank (bins
+  // grow with the value); for fewer values than bins, selecting that value is the cheaper way.
+  const rankBins =
+    values.length <= bins
+      ? selectedBins(values, ranks, binOf)
+      : histogramBins(values, ranks, binOf);
+  return rankBins.map((bin) => lowest + (bin + 0.5) * binWidth);
+}
+
+function histogramBins(
+  values: Float32Array,
+  ranks: number[],
+  binOf: (value: number) => number,
+): number[] {
+  const histogram = new Uint32Array(PERCENTILE_BINS);
+  for (let index = 0; index < values.length; index++) {
+    histogram[binOf(values[index])]++;
   }
 
-  return fractions.map((fraction) => {
-    const rank = min(values.length - 1, max(0, floor(fraction * values.length)));
+  return ranks.map((rank) => {
     let seen = 0;
-    for (let bin = 0; bin < bins; bin++) {
+    for (let bin = 0; bin < PERCENTILE_BINS; bin++) {
       seen += histogram[bin];
       if (seen > rank) {
-        return lowest + (bin + 0.5) * binWidth;
+        return bin;
       }
     }
-    return highest;
+    return PERCENTILE_BINS - 1;
   });
+}
+
+function selectedBins(
+  values: Float32Array,
+  ranks: number[],
+  binOf: (value: number) => number,
+): number[] {
+  const scratch = values.slice();
+  return ranks.map((rank) => binOf(selectRank(scratch, rank)));
+}
+
+/** The value of rank `rank` (0 = smallest), partly reordering `values` (quickselect). */
+function selectRank(values: Float32Array, rank: number): number {
+  let left = 0;
+  let right = values.length - 1;
+  while (right > left) {
+    const pivot = medianOfThree(values[left], values[(left + right) >> 1], values[right]);
+    let low = left;
+    let high = right;
+    while (low <= high) {
+      while (values[low] < pivot) low++;
+      while (values[high] > pivot) high--;
+      if (low <= high) {
+        const swapped = values[low];
+        values[low++] = values[high];
+        values[high--] = swapped;
+      }
+    }
+    // Now values[left..high] <= pivot <= values[low..right], and those between equal the pivot.
+    if (rank <= high) {
+      right = high;
+    } else if (rank >= low) {
+      left = low;
+    } else {
+      return pivot;
+    }
+  }
+  return values[rank];
+}
+
+function medianOfThree(a: number, b: number, c: number): number {
+  return max(min(a, b), min(max(a, b), c));
 }
 
 /** Otsu's threshold: the level that best separates the values into two classes. */
@@ -160,6 +210,11 @@ export function labelComponents(
  * overlap, so thin strokes fade instead of vanishing) and linear interpolation when enlarging.
  */
 export function resample(raster: GreyRaster, width: number, height: number): GreyRaster {
+  if (width === raster.width && height === raster.height) {
+    // Every target pixel would take its one source pixel with weight 1: a copy.
+    return { data: raster.data.slice(), width, height };
+  }
+
   const horizontal = resampleLines(raster, width, true);
   return resampleLines(horizontal, height, false);
 }
@@ -241,10 +296,19 @@ function floodFill(
   return component;
 }
 
-/** Sliding-window maximum along rows or columns, with a monotonic queue: O(n). */
-function maximumLines(raster: GreyRaster, radius: number, isHorizontal: boolean): GreyRaster {
-  const { width, height } = raster;
+/**
+ * Sliding-window maximum (or minimum) along rows or columns, with a monotonic queue: O(n). The
+ * queue keeps, in window order, the positions whose value no later value beats.
+ */
+function extremumLines(
+  raster: GreyRaster,
+  radius: number,
+  isHorizontal: boolean,
+  isMaximum: boolean,
+): GreyRaster {
+  const { width, height, data } = raster;
   const result = createRaster(width, height);
+  const output = result.data;
   const length = isHorizontal ? width : height;
   const lines = isHorizontal ? height : width;
   const step = isHorizontal ? 1 : width;
@@ -257,8 +321,12 @@ function maximumLines(raster: GreyRaster, radius: number, isHorizontal: boolean)
     for (let position = 0; position < length; position++) {
       const windowEnd = min(length - 1, position + radius);
       while (next <= windowEnd) {
-        const value = raster.data[base + next * step];
-        while (tail > head && value >= raster.data[base + queue[tail - 1] * step]) {
+        const value = data[base + next * step];
+        while (tail > head) {
+          const last = data[base + queue[tail - 1] * step];
+          if (isMaximum ? value < last : value > last) {
+            break;
+          }
           tail--;
         }
         queue[tail++] = next++;
@@ -266,7 +334,7 @@ function maximumLines(raster: GreyRaster, radius: number, isHorizontal: boolean)
       while (queue[head] < position - radius) {
         head++;
       }
-      result.data[base + position * step] = raster.data[base + queue[head] * step];
+      output[base + position * step] = data[base + queue[head] * step];
     }
   }
   return result;
@@ -302,9 +370,9 @@ function resampleLines(
   const width = isHorizontal ? targetLength : raster.width;
   const height = isHorizontal ? raster.height : targetLength;
   const result = createRaster(width, height);
-  const { starts, sources, weights } = flattenWeights(
-    resamplingWeights(sourceLength, targetLength),
-  );
+  const { starts, sources, weights } = resamplingWeights(sourceLength, targetLength);
+  const input = raster.data;
+  const output = result.data;
   const lines = isHorizontal ? raster.height : raster.width;
   const sourceStep = isHorizontal ? 1 : raster.width;
   const targetStep = isHorizontal ? 1 : width;
@@ -314,57 +382,62 @@ function resampleLines(
     for (let target = 0; target < targetLength; target++) {
       let sum = 0;
       for (let tap = starts[target]; tap < starts[target + 1]; tap++) {
-        sum += raster.data[sourceBase + sources[tap] * sourceStep] * weights[tap];
+        sum += input[sourceBase + sources[tap] * sourceStep] * weights[tap];
       }
-      result.data[targetBase + target * targetStep] = sum;
+      output[targetBase + target * targetStep] = sum;
     }
   }
   return result;
 }
 
-/** The taps of every target pixel in flat arrays, which keeps the inner loop fast. */
-function flattenWeights(taps: [number, number][][]) {
-  const starts = new Int32Array(taps.length + 1);
-  taps.forEach((pixelTaps, index) => (starts[index + 1] = starts[index] + pixelTaps.length));
-  const sources = new Int32Array(starts[taps.length]);
-  const weights = new Float32Array(starts[taps.length]);
-  taps.flat().forEach(([source, weight], index) => {
-    sources[index] = source;
-    weights[index] = weight;
-  });
-  return { starts, sources, weights };
+/** The taps of every target pixel, in flat arrays, which keeps the inner loop fast. */
+interface ResamplingWeights {
+  /** Target pixel `t` draws from taps `starts[t]` to `starts[t + 1]` (exclusive). */
+  starts: Int32Array;
+  sources: Int32Array;
+  /** Weights of a target pixel's taps sum to 1. */
+  weights: Float32Array;
 }
 
-/** For each target pixel, the source pixels it draws from and their weights (summing to 1). */
-function resamplingWeights(sourceLength: number, targetLength: number): [number, number][][] {
+/** For each target pixel, the source pixels it draws from and their weights. */
+function resamplingWeights(sourceLength: number, targetLength: number): ResamplingWeights {
   const scale = sourceLength / targetLength;
-  const weights: [number, number][][] = [];
+  // Shrinking, a target pixel overlaps at most ceil(scale) + 1 source pixels (one more for
+  // rounding); enlarging, two.
+  const maxTaps = targetLength * (scale >= 1 ? ceil(scale) + 2 : 2);
+  const starts = new Int32Array(targetLength + 1);
+  const sources = new Int32Array(maxTaps);
+  const weights = new Float32Array(maxTaps);
+  let tapCount = 0;
+  const addTap = (source: number, weight: number) => {
+    sources[tapCount] = source;
+    weights[tapCount] = weight;
+    tapCount++;
+  };
+
   for (let target = 0; target < targetLength; target++) {
     if (scale >= 1) {
       const from = target * scale;
       const to = from + scale;
-      const taps: [number, number][] = [];
       for (let source = floor(from); source < min(sourceLength, ceil(to)); source++) {
         const overlap = min(to, source + 1) - max(from, source);
         if (overlap > 0) {
-          taps.push([source, overlap / scale]);
+          addTap(source, overlap / scale);
         }
       }
-      weights.push(taps);
     } else {
       const centre = min(sourceLength - 1, max(0, (target + 0.5) * scale - 0.5));
       const left = floor(centre);
       const right = min(sourceLength - 1, left + 1);
       const fraction = centre - left;
-      weights.push(
-        right === left
-          ? [[left, 1]]
-          : [
-              [left, 1 - fraction],
-              [right, fraction],
-            ],
-      );
+      if (right === left) {
+        addTap(left, 1);
+      } else {
+        addTap(left, 1 - fraction);
+        addTap(right, fraction);
+      }
     }
+    starts[target + 1] = tapCount;
   }
-  return weights;
+  return { starts, sources, weights };
 }

@@ -93,9 +93,10 @@ export async function normaliseDigitImage(
 
 /** Finds the strokes in a decoded image, judging its look unless it is already known. */
 function readInk(image: DecodedImage, knownLook?: InkLook): InkReading {
-  const look = knownLook ?? judgeLook(image);
+  const { look, grey } = knownLook
+    ? { look: knownLook, grey: flattenToGrey(image, knownLook.transparentAs) }
+    : judgeLook(image);
 
-  const grey = flattenToGrey(image, look.transparentAs);
   const ink = removeBackground(grey, look.polarity);
   return { image, look, strokes: findDigitStrokes(ink) };
 }
@@ -131,11 +132,11 @@ async function readDetail(
   return readInk(detail, overview.look);
 }
 
-/** How ink shows in the whole image: decided once, before any cropping. */
-function judgeLook(image: DecodedImage): InkLook {
+/** How ink shows in the whole image: decided once, before any cropping; with the grey image. */
+function judgeLook(image: DecodedImage): { look: InkLook; grey: GreyRaster } {
   const transparentAs = chooseTransparentBackground(image);
-  const polarity = detectPolarity(flattenToGrey(image, transparentAs));
-  return { transparentAs, polarity };
+  const grey = flattenToGrey(image, transparentAs);
+  return { look: { transparentAs, polarity: detectPolarity(grey) }, grey };
 }
 
 /**
@@ -169,9 +170,10 @@ function chooseTransparentBackground(image: DecodedImage): number {
 function flattenToGrey(image: DecodedImage, background: number): GreyRaster {
   const { data, width, height } = image;
   const grey = createRaster(width, height);
-  for (let index = 0; index < grey.data.length; index++) {
+  const output = grey.data;
+  for (let index = 0; index < output.length; index++) {
     const alpha = data[index * 4 + 3] / 255;
-    grey.data[index] = luminanceAt(data, index) * alpha + background * (1 - alpha);
+    output[index] = luminanceAt(data, index) * alpha + background * (1 - alpha);
   }
   return grey;
 }
@@ -248,36 +250,52 @@ function borderMedian(grey: GreyRaster): number {
  */
 function removeBackground(grey: GreyRaster, polarity: InkPolarity): GreyRaster {
   const inkBright = createRaster(grey.width, grey.height);
-  for (let index = 0; index < grey.data.length; index++) {
-    const value = grey.data[index];
-    inkBright.data[index] = polarity === 'dark-on-light' ? 255 - value : value;
+  const bright = inkBright.data;
+  if (polarity === 'dark-on-light') {
+    for (let index = 0; index < bright.length; index++) {
+      bright[index] = 255 - grey.data[index];
+    }
+  } else {
+    bright.set(grey.data);
   }
 
   const background = estimateBackground(inkBright);
 
   const ink = createRaster(grey.width, grey.height);
-  for (let index = 0; index < ink.data.length; index++) {
-    ink.data[index] = max(0, inkBright.data[index] - background.data[index]);
+  const output = ink.data;
+  if (!background) {
+    for (let index = 0; index < output.length; index++) {
+      output[index] = max(0, bright[index]);
+    }
+    return ink;
+  }
+  for (let index = 0; index < output.length; index++) {
+    output[index] = max(0, bright[index] - background.data[index]);
   }
   return ink;
 }
 
 /**
  * A grey-level opening wider than any stroke, then smoothed. The background changes slowly, so it
- * is computed on a reduced copy: the result is the same, many times faster.
+ * is computed on a reduced copy: the result is the same, many times faster. Undefined for a
+ * background of zero everywhere: ink on clean, even paper, as in most small drawn digits.
  */
-function estimateBackground(inkBright: GreyRaster): GreyRaster {
+function estimateBackground(inkBright: GreyRaster): GreyRaster | undefined {
   const { width, height } = inkBright;
   const radius = max(2, round(0.15 * max(width, height)));
   const reduction = max(1, floor(radius / 6));
-  const reduced = resample(inkBright, ceil(width / reduction), ceil(height / reduction));
+  const reduced =
+    reduction > 1
+      ? resample(inkBright, ceil(width / reduction), ceil(height / reduction))
+      : inkBright;
 
   const reducedRadius = max(1, round(radius / reduction));
-  const opened = extremumFilter(
-    extremumFilter(reduced, reducedRadius, 'min'),
-    reducedRadius,
-    'max',
-  );
+  const eroded = extremumFilter(reduced, reducedRadius, 'min');
+  if (isAllZero(eroded.data)) {
+    // Dilating, blurring and resizing zeros gives zeros: nothing to subtract.
+    return undefined;
+  }
+  const opened = extremumFilter(eroded, reducedRadius, 'max');
   const smoothed = resample(boxBlur(opened, max(1, round(reducedRadius / 2))), width, height);
 
   // Smoothing rounds off the sharp edge of a shadow, which would leave a band of false ink along
@@ -287,6 +305,15 @@ function estimateBackground(inkBright: GreyRaster): GreyRaster {
     smoothed.data[index] = max(smoothed.data[index], unsmoothed.data[index]);
   }
   return smoothed;
+}
+
+function isAllZero(values: Float32Array): boolean {
+  for (let index = 0; index < values.length; index++) {
+    if (values[index] !== 0) {
+      return false;
+    }
+  }
+  return true;
 }
 
 function toSourceBox(box: StrokeBox, image: DecodedImage): PixelBox {
@@ -300,5 +327,9 @@ function toSourceBox(box: StrokeBox, image: DecodedImage): PixelBox {
 }
 
 function toBytes(pixels: Float32Array): Uint8Array {
-  return Uint8Array.from(pixels, (value) => round(value * 255));
+  const bytes = new Uint8Array(pixels.length);
+  for (let index = 0; index < pixels.length; index++) {
+    bytes[index] = round(pixels[index] * 255);
+  }
+  return bytes;
 }
