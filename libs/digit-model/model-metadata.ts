@@ -15,6 +15,8 @@ export interface DigitModelMetadata {
   epochs: number;
   batchSize?: number;
   trainingImages?: number;
+  /** Generated non-digits per batch of digits (outlier exposure); 0 or absent for none. */
+  nonDigitsPerBatch?: number;
   multiplyAdds?: number;
   parameters?: number;
   backend?: string;

@@ -17,14 +17,16 @@ import { loadMnist } from '../../libs/mnist/mnist-dataset';
  * produced the committed model in model/ (see model/MODEL_CARD.md).
  */
 const DEFAULTS = {
-  epochs: 12,
+  epochs: 20,
   batchSize: 64,
   seed: 20261204,
   peakLearningRate: 0.002,
+  nonDigitsPerBatch: 8,
+  nonDigitLossWeight: 0.5,
   validationImages: 5000,
   logEveryBatches: 200,
   modelName: 'lensq-digits',
-  modelVersion: '1.0.0',
+  modelVersion: '1.1.0',
 };
 
 const USAGE = `Usage: npm run train -- [options]
@@ -34,6 +36,7 @@ const USAGE = `Usage: npm run train -- [options]
   --batch-size N      default ${DEFAULTS.batchSize}
   --seed N            default ${DEFAULTS.seed}
   --limit N           train on only the first N images (default: all 55,000)
+  --non-digits N      generated non-digits added to each batch, 0 for none (default ${DEFAULTS.nonDigitsPerBatch})
   --resume            continue from the last checkpoint in DIR/checkpoints
   --download          download missing MNIST files (canonical, checksum-verified)
   --model-version V   version written into metadata.json (default ${DEFAULTS.modelVersion})
@@ -76,6 +79,7 @@ function parseOptions(argv: string[]): TrainingOptions | undefined {
       'batch-size': { type: 'string' },
       seed: { type: 'string' },
       limit: { type: 'string' },
+      'non-digits': { type: 'string' },
       resume: { type: 'boolean', default: false },
       download: { type: 'boolean', default: false },
       'model-version': { type: 'string' },
@@ -100,6 +104,11 @@ function parseOptions(argv: string[]): TrainingOptions | undefined {
     shouldResume: values.resume,
     shouldDownload: values.download,
     peakLearningRate: DEFAULTS.peakLearningRate,
+    nonDigitsPerBatch:
+      values['non-digits'] === '0'
+        ? 0
+        : positiveInteger('--non-digits', values['non-digits'], DEFAULTS.nonDigitsPerBatch),
+    nonDigitLossWeight: DEFAULTS.nonDigitLossWeight,
     validationImages: DEFAULTS.validationImages,
     logEveryBatches: DEFAULTS.logEveryBatches,
     modelName: DEFAULTS.modelName,

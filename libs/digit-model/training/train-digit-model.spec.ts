@@ -38,6 +38,8 @@ describe(trainDigitModel.name, () => {
       shouldResume: false,
       shouldDownload: false,
       peakLearningRate: 0.003,
+      nonDigitsPerBatch: 4,
+      nonDigitLossWeight: 0.5,
       validationImages: 500,
       logEveryBatches: 1000,
       modelName: 'test-digits',
@@ -70,7 +72,12 @@ describe(trainDigitModel.name, () => {
 
     expect(straight.isComplete).toBe(true);
     expect(straight.history[1].loss).toBeLessThan(straight.history[0].loss);
-    expect(straight.metadata).toMatchObject({ seed: 11, epochs: 2, trainingImages: 256 });
+    expect(straight.metadata).toMatchObject({
+      seed: 11,
+      epochs: 2,
+      trainingImages: 256,
+      nonDigitsPerBatch: 4,
+    });
     expect(stopped.isComplete).toBe(false);
     expect(stopped.history).toHaveLength(1);
     const lossesOf = (report: typeof straight) => report.history.map((epoch) => epoch.loss);

@@ -43,6 +43,13 @@ export interface TrainingOptions {
   /** Download missing MNIST files first. */
   shouldDownload: boolean;
   peakLearningRate: number;
+  /**
+   * Generated non-digits appended to each batch and trained towards "no digit more likely than
+   * another", so that confidence means something on scribbles and blots; 0 trains on digits only.
+   */
+  nonDigitsPerBatch: number;
+  /** Weight of the non-digits' loss against the digits'. */
+  nonDigitLossWeight: number;
   /** How many of the last training images are held out for validation. */
   validationImages: number;
   /** Log progress every N batches (and at each epoch's end). */
@@ -142,6 +149,7 @@ function trainEpoch(
   // Derived from the seed and the epoch only, so that a resumed run sees the same data.
   const order = SeededRandom.forStream(options.seed, 'shuffle', epoch).permutation(images.length);
   const augmentationRandom = SeededRandom.forStream(options.seed, 'augment', epoch);
+  const nonDigitRandom = SeededRandom.forStream(options.seed, 'non-digits', epoch);
   const variables = model.trainableWeights.map((weight) => weight.read() as tf.Variable);
   const stepsPerEpoch = Math.ceil(images.length / options.batchSize);
   const totalSteps = stepsPerEpoch * options.epochs;
@@ -154,12 +162,27 @@ function trainEpoch(
     const step = firstStep + batchIndex;
     const start = batchIndex * options.batchSize;
     const batchOrder = order.subarray(start, start + options.batchSize);
-    const batch = buildBatch(images, labels, batchOrder, augmentationRandom);
+    const batch = buildBatch(
+      images,
+      labels,
+      batchOrder,
+      augmentationRandom,
+      options.nonDigitsPerBatch,
+      nonDigitRandom,
+    );
     learningRate = learningRateAt(step, totalSteps, options.peakLearningRate);
     setLearningRate(optimizer, learningRate);
 
     const dropoutSeed = `${options.seed}/${step}`;
-    const [loss, batchCorrect] = trainStep(tf, model, optimizer, variables, batch, dropoutSeed);
+    const [loss, batchCorrect] = trainStep(
+      tf,
+      model,
+      optimizer,
+      variables,
+      batch,
+      dropoutSeed,
+      options.nonDigitLossWeight,
+    );
     lossSum += loss * batchOrder.length;
     correct += batchCorrect;
 
@@ -202,6 +225,7 @@ async function initialState(
     epochs: options.epochs,
     batchSize: options.batchSize,
     trainingImages,
+    nonDigitsPerBatch: options.nonDigitsPerBatch,
     elapsedSeconds: 0,
     history: [],
   };
@@ -215,9 +239,9 @@ async function initialState(
     throw new Error(`--resume: no checkpoint in ${directory}. Start without --resume.`);
   }
   // The schedule and the data order depend on these, so a mix would not reproduce any run.
-  const mismatches = (['seed', 'epochs', 'batchSize', 'trainingImages'] as const).filter(
-    (key) => saved[key] !== fresh[key],
-  );
+  const mismatches = (
+    ['seed', 'epochs', 'batchSize', 'trainingImages', 'nonDigitsPerBatch'] as const
+  ).filter((key) => saved[key] !== fresh[key]);
   if (mismatches.length > 0) {
     const details = mismatches.map((key) => `${key} ${saved[key]} vs ${fresh[key]}`).join(', ');
     throw new Error(`--resume: the checkpoint was made with other settings (${details}).`);
@@ -270,6 +294,7 @@ function buildReport(
     epochs: options.epochs,
     batchSize: options.batchSize,
     trainingImages: state.trainingImages,
+    nonDigitsPerBatch: options.nonDigitsPerBatch,
     multiplyAdds: session.multiplyAdds,
     parameters: model.countParams(),
     backend: session.backend,

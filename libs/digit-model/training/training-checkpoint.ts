@@ -18,6 +18,7 @@ export interface TrainingState {
   epochs: number;
   batchSize: number;
   trainingImages: number;
+  nonDigitsPerBatch: number;
   elapsedSeconds: number;
   history: EpochSummary[];
 }

@@ -1,0 +1,42 @@
+import { generateNonDigit } from './non-digit-generator';
+import { SeededRandom } from './seeded-random';
+
+describe(generateNonDigit.name, () => {
+  const generate = (count: number, seed = 5) => {
+    const random = SeededRandom.forStream(seed, 'non-digits');
+    return Array.from({ length: count }, () => generateNonDigit(random));
+  };
+
+  it('should give the same images for the same seed and others for another', () => {
+    expect(generate(20)).toEqual(generate(20));
+    expect(generate(20, 6)).not.toEqual(generate(20));
+  });
+
+  it('should frame ink the way uploads are framed: in [0, 1], inside 20 px, centred by mass', () => {
+    for (const image of generate(200)) {
+      let [mass, sumX, sumY] = [0, 0, 0];
+      let [left, right, top, bottom] = [28, -1, 28, -1];
+      image.forEach((value, index) => {
+        const [x, y] = [index % 28, Math.floor(index / 28)];
+        expect(value).toBeGreaterThanOrEqual(0);
+        expect(value).toBeLessThanOrEqual(1);
+        mass += value;
+        sumX += value * x;
+        sumY += value * y;
+        if (value > 0) {
+          [left, right, top, bottom] = [
+            Math.min(left, x),
+            Math.max(right, x),
+            Math.min(top, y),
+            Math.max(bottom, y),
+          ];
+        }
+      });
+
+      expect(mass).toBeGreaterThan(5);
+      expect(Math.max(right - left, bottom - top) + 1).toBeLessThanOrEqual(20);
+      expect(Math.abs(sumX / mass - 14)).toBeLessThan(3);
+      expect(Math.abs(sumY / mass - 14)).toBeLessThan(3);
+    }
+  });
+});
