@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 
+import { BatchListener } from '../../libs/digit-reading/batching-digit-scorer';
 import { createDigitReader, LoadedDigitReader } from '../../libs/digit-reading/create-digit-reader';
 import { DigitReading, DigitReadingTimings } from '../../libs/digit-reading/digit-reader';
 import { AppConfigService } from '../config/app-config.service';
@@ -16,6 +17,7 @@ const MAX_BATCH_SIZE = 256;
 export class DigitReadingService implements OnModuleInit {
   private readonly logger = new Logger(DigitReadingService.name);
   private loaded: LoadedDigitReader | undefined;
+  private readonly forwardPassListeners: BatchListener[] = [];
 
   constructor(private readonly config: AppConfigService) {}
 
@@ -25,12 +27,21 @@ export class DigitReadingService implements OnModuleInit {
       modelDir: this.config.modelPath,
       maxPixels: this.config.uploadLimits.maxPixels,
       uncertainBelow: this.config.uncertainBelow,
-      batching: { windowMs: BATCH_WINDOW_MS, maxBatchSize: MAX_BATCH_SIZE },
+      batching: {
+        windowMs: BATCH_WINDOW_MS,
+        maxBatchSize: MAX_BATCH_SIZE,
+        onBatch: (batch) => this.forwardPassListeners.forEach((listener) => listener(batch)),
+      },
     });
     const elapsed = Math.round(performance.now() - started);
     this.logger.log(
       `Model ${this.loaded.modelVersion} loaded from ${this.config.modelPath} on TensorFlow.js backend ${this.loaded.backend} in ${elapsed} ms`,
     );
+  }
+
+  /** Told of every forward pass, which may serve several jobs at once (for metrics). */
+  onForwardPass(listener: BatchListener): void {
+    this.forwardPassListeners.push(listener);
   }
 
   get modelVersion(): string {

@@ -30,10 +30,17 @@ function aJob(overrides: Partial<Job> = {}): Job {
 
 function setup() {
   const queue = new EventEmitter();
-  const digitReading = { modelVersion: '1.2.3', backend: 'wasm' } as DigitReadingService;
-  const sut = new WorkerMetrics(queue as never, digitReading);
+  const forwardPass = new EventEmitter();
+  const digitReading = {
+    modelVersion: '1.2.3',
+    backend: 'wasm',
+    onForwardPass: (listener) => {
+      forwardPass.on('pass', listener);
+    },
+  } as Pick<DigitReadingService, 'modelVersion' | 'backend' | 'onForwardPass'>;
+  const sut = new WorkerMetrics(queue as never, digitReading as DigitReadingService);
   sut.onApplicationBootstrap();
-  return { sut, queue };
+  return { sut, queue, forwardPass };
 }
 
 async function valueOf(sut: WorkerMetrics, name: string, labels: Record<string, string> = {}) {
@@ -45,7 +52,7 @@ async function valueOf(sut: WorkerMetrics, name: string, labels: Record<string, 
 }
 
 describe(WorkerMetrics.name, () => {
-  it('should record the batch size, inference time and each image by predicted digit', async () => {
+  it('should record each image by predicted digit, and the decode time', async () => {
     const { sut } = setup();
 
     sut.recordInference([aReading(7), aReading(7), aReading(null)], {
@@ -53,18 +60,21 @@ describe(WorkerMetrics.name, () => {
       inferenceMs: 40,
     });
 
-    expect(await valueOf(sut, 'lensq_inference_batch_size', { le: '2' })).toBe(1);
-    expect(await valueOf(sut, 'lensq_inference_duration_seconds', { le: '0.05' })).toBe(1);
     expect(await valueOf(sut, 'lensq_images_total', { digit: '7' })).toBe(2);
     expect(await valueOf(sut, 'lensq_images_total', { digit: 'none' })).toBe(1);
+    expect(await valueOf(sut, 'lensq_decode_duration_seconds', { le: '0.025' })).toBe(1);
   });
 
-  it('should skip the model when no image of a batch could be scored', async () => {
-    const { sut } = setup();
+  it('should record the size and time of each shared forward pass, not of each job', async () => {
+    const { sut, forwardPass } = setup();
 
-    sut.recordInference([aReading(null)], { decodeMs: 3, inferenceMs: 0 });
+    forwardPass.emit('pass', { images: 24, requests: 3, ms: 9 });
+    sut.recordInference([aReading(7)], { decodeMs: 1, inferenceMs: 9 });
 
-    expect(await sut.registry.metrics()).toContain('lensq_inference_batch_size_count 0');
+    expect(await valueOf(sut, 'lensq_inference_batch_size', { le: '16' })).toBe(0);
+    expect(await valueOf(sut, 'lensq_inference_batch_size', { le: '32' })).toBe(1);
+    expect(await valueOf(sut, 'lensq_inference_duration_seconds', { le: '0.01' })).toBe(1);
+    expect(await sut.registry.metrics()).toContain('lensq_inference_batch_size_count 1');
   });
 
   it('should count completed and skipped jobs from the queue, with their wait', async () => {

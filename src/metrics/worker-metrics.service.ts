@@ -42,14 +42,14 @@ export class WorkerMetrics implements OnApplicationBootstrap {
 
   private readonly batchSize = new Histogram({
     name: 'lensq_inference_batch_size',
-    help: 'Images scored in one forward pass of the model',
+    help: 'Images scored in one forward pass of the model, which may serve several jobs at once',
     buckets: [1, 2, 4, 8, 16, 32, 64, 128],
     registers: [this.registry],
   });
 
   private readonly inferenceDuration = new Histogram({
     name: 'lensq_inference_duration_seconds',
-    help: 'Time of one batched forward pass of the model',
+    help: 'Time of one forward pass of the model',
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [this.registry],
   });
@@ -88,17 +88,19 @@ export class WorkerMetrics implements OnApplicationBootstrap {
       { version: this.digitReading.modelVersion, backend: this.digitReading.backend },
       1,
     );
+    this.digitReading.onForwardPass(({ images, ms }) => this.recordForwardPass(images, ms));
     this.queue.on('completed', (job: Job, outcome: unknown) => this.recordCompleted(job, outcome));
     this.queue.on('failed', (job: Job) => this.recordFailed(job));
   }
 
-  /** Called by the processor after each batched read of a task's images. */
+  /** One forward pass of the model, shared by the jobs whose images were waiting for it. */
+  recordForwardPass(images: number, ms: number): void {
+    this.batchSize.observe(images);
+    this.inferenceDuration.observe(ms / 1000);
+  }
+
+  /** Called by the processor after each read of a task's images. */
   recordInference(readings: DigitReading[], timings: DigitReadingTimings): void {
-    const scored = readings.filter((reading) => reading.probabilities !== null).length;
-    if (scored > 0) {
-      this.batchSize.observe(scored);
-      this.inferenceDuration.observe(timings.inferenceMs / 1000);
-    }
     this.decodeDuration.observe(timings.decodeMs / 1000);
     for (const reading of readings) {
       this.images.inc({ digit: reading.digit === null ? 'none' : String(reading.digit) });
