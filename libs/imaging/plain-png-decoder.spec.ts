@@ -96,7 +96,7 @@ function encodePng(png: TestPng): Buffer {
 
 /** What decodeImage's sharp pipeline makes of the same bytes. */
 async function decodeWithSharp(bytes: Buffer): Promise<Uint8Array> {
-  const data = await sharp(bytes)
+  const data = await sharp(bytes, { failOn: 'truncated' })
     .toColourspace('srgb')
     .ensureAlpha()
     .raw({ depth: 'uchar' })
@@ -209,6 +209,61 @@ describe(decodePlainPng.name, () => {
         palette: palette(3),
         indexRange: 5,
       },
+    ],
+    // Found by differential fuzzing against sharp: files whose reading readers disagree on.
+    [
+      'with a grey colour key wider than its bit depth',
+      { colourType: 0, bitDepth: 8, filters: [0], transparency: Buffer.from([1, 0]) },
+    ],
+    [
+      'with a 1-bit grey colour key of 2',
+      { colourType: 0, bitDepth: 1, filters: [0], transparency: Buffer.from([0, 2]) },
+    ],
+    [
+      'with an RGB colour key wider than its bit depth',
+      { colourType: 2, bitDepth: 8, filters: [0], transparency: Buffer.from([1, 0, 1, 0, 1, 0]) },
+    ],
+    [
+      'with more palette alphas than palette entries',
+      {
+        colourType: 3,
+        bitDepth: 8,
+        filters: [0],
+        palette: palette(4),
+        transparency: Buffer.from([1, 2, 3, 4, 5]),
+      },
+    ],
+    [
+      'with palette alphas before the palette',
+      {
+        colourType: 3,
+        bitDepth: 8,
+        filters: [0],
+        palette: palette(4),
+        extraChunks: [pngChunk('tRNS', Buffer.from([0, 128]))],
+      },
+    ],
+    [
+      'with a background colour before the palette',
+      {
+        colourType: 3,
+        bitDepth: 8,
+        filters: [0],
+        palette: palette(4),
+        extraChunks: [pngChunk('bKGD', Buffer.from([1]))],
+      },
+    ],
+    [
+      'in true colour with a palette',
+      { colourType: 2, bitDepth: 8, filters: [0], palette: palette(4) },
+    ],
+    [
+      'with more palette entries than its bit depth can index',
+      { colourType: 3, bitDepth: 1, filters: [0], palette: palette(3), indexRange: 2 },
+    ],
+    [
+      'split into thousands of IDAT chunks',
+      { colourType: 0, bitDepth: 8, filters: [0], idatPieces: 2000 },
     ],
   ] as [string, TestPng][])('should leave a PNG %s to sharp', (_, png) => {
     const bytes = encodePng(png);

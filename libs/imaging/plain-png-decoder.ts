@@ -32,6 +32,16 @@ const CHANNELS: Record<number, number> = {
  * chunk (text, ICC profile, EXIF orientation, animation) sends the image through sharp.
  */
 const IGNORED_CHUNKS = new Set(['gAMA', 'cHRM', 'sRGB', 'pHYs', 'bKGD', 'sBIT']);
+/** Ignored chunks the PNG specification places before PLTE, and those it places after. */
+const BEFORE_PALETTE = new Set(['gAMA', 'cHRM', 'sRGB', 'sBIT']);
+const AFTER_PALETTE = new Set(['bKGD', 'tRNS']);
+
+/**
+ * Ordinary encoders write a handful of chunks (libpng splits pixel data every 8 KiB, so a
+ * 1,000,000-pixel image has a few hundred). A file of many more, such as hundreds of thousands
+ * of empty IDATs, would cost more to check here than sharp takes: it goes to sharp.
+ */
+const MAX_CHUNKS = 1024;
 
 interface PngHeader {
   width: number;
@@ -83,14 +93,24 @@ export function decodePlainPng(bytes: Uint8Array): RgbaImage | undefined {
   return data && { data, width, height };
 }
 
-/** The header and pixel chunks of a plain PNG, or undefined when it is not plain or not intact. */
+/**
+ * The header and pixel chunks of a plain PNG, or undefined when it is not plain, not intact or
+ * not laid out as the specification asks. Whatever libspng (sharp's PNG reader) might treat in
+ * its own way, such as chunks out of order, a palette on a true-colour image or a colour key
+ * wider than the bit depth, goes to sharp: this path takes on only files whose reading is
+ * beyond doubt.
+ */
 function readPlainChunks(file: Buffer): PngParts | undefined {
   let header: PngHeader | undefined;
   let palette: Uint8Array | undefined;
   let transparency: Uint8Array | undefined;
   const compressed: Buffer[] = [];
+  let chunks = 0;
 
-  for (let offset = PNG_SIGNATURE_BYTES; offset + CHUNK_OVERHEAD <= file.length;) {
+  for (let offset = PNG_SIGNATURE_BYTES; offset + CHUNK_OVERHEAD <= file.length; chunks++) {
+    if (chunks >= MAX_CHUNKS) {
+      return undefined;
+    }
     const length = file.readUInt32BE(offset);
     const dataStart = offset + 8;
     const dataEnd = dataStart + length;
@@ -108,7 +128,7 @@ function readPlainChunks(file: Buffer): PngParts | undefined {
       return undefined;
     }
     if (type === 'IEND') {
-      return header && compressed.length > 0
+      return header && compressed.length > 0 && isComplete(header, palette, transparency)
         ? { header, palette, transparency, compressed }
         : undefined;
     }
@@ -118,8 +138,10 @@ function readPlainChunks(file: Buffer): PngParts | undefined {
       if (!header) return undefined;
     } else if (type === 'IDAT') {
       compressed.push(data);
-    } else if (compressed.length > 0) {
+    } else if (compressed.length > 0 || !header) {
       // Only IDAT chunks, back to back, until IEND.
+      return undefined;
+    } else if (!isInPlace(type, header, palette)) {
       return undefined;
     } else if (type === 'PLTE' && !palette) {
       palette = data;
@@ -131,6 +153,50 @@ function readPlainChunks(file: Buffer): PngParts | undefined {
     offset = dataEnd + 4;
   }
   return undefined;
+}
+
+/** Whether a chunk before the pixel data stands where the specification puts it. */
+function isInPlace(type: string, header: PngHeader, palette: Uint8Array | undefined): boolean {
+  const isPaletteImage = header.colourType === PALETTE;
+  if (type === 'PLTE') {
+    // On a true-colour image a palette is only a hint for displays, and readers differ on a
+    // malformed one; a second palette is malformed.
+    return isPaletteImage && !palette;
+  }
+  if (type === 'tRNS' && (header.colourType === GREY_ALPHA || header.colourType === RGBA)) {
+    return false;
+  }
+  if (!isPaletteImage) {
+    return true;
+  }
+  return palette ? !BEFORE_PALETTE.has(type) : !AFTER_PALETTE.has(type);
+}
+
+/** The palette and transparency agree with the header, so no reader could differ on them. */
+function isComplete(
+  header: PngHeader,
+  palette: Uint8Array | undefined,
+  transparency: Uint8Array | undefined,
+): boolean {
+  const { colourType, bitDepth } = header;
+  if (colourType === PALETTE) {
+    if (!palette || palette.length === 0 || palette.length % 3 !== 0) return false;
+    const entries = palette.length / 3;
+    return entries <= 1 << bitDepth && (!transparency || transparency.length <= entries);
+  }
+  if (!transparency) {
+    return true;
+  }
+  const channels = colourType === RGB ? 3 : 1;
+  if (transparency.length !== 2 * channels) {
+    return false;
+  }
+  // A key with bits above the bit depth: readers differ on whether to mask them off.
+  for (let channel = 0; channel < channels; channel++) {
+    const value = (transparency[2 * channel] << 8) | transparency[2 * channel + 1];
+    if (value >= 1 << bitDepth) return false;
+  }
+  return true;
 }
 
 function readHeader(data: Buffer): PngHeader | undefined {
