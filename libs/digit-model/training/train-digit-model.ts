@@ -24,6 +24,7 @@ import {
   TrainingState,
 } from './training-checkpoint';
 import { formatDuration, formatEpoch, percent } from './training-log';
+import { recalibrateBatchNormalization } from './batch-norm-recalibration';
 import { buildBatch, setLearningRate, trainStep } from './training-step';
 
 export interface TrainingOptions {
@@ -80,7 +81,12 @@ interface TrainingSession {
   options: TrainingOptions;
   multiplyAdds: number;
   log: (line: string) => void;
+  /** Clean training digits whose statistics the batch normalisations take before evaluation. */
+  calibrationImages: Float32Array[];
 }
+
+/** Training digits measured to recalibrate batch normalisation (clean, not augmented). */
+const RECALIBRATION_IMAGES = 10_000;
 
 /**
  * Trains the digit network on MNIST with on-the-fly augmentation, checkpointing after each epoch,
@@ -99,7 +105,8 @@ export async function trainDigitModel(
   const { training, validation } = splitTraining(mnist.train, options);
   const model = buildDigitNetwork(tf, options.seed);
   const optimizer = tf.train.adam(options.peakLearningRate);
-  const session = {
+  const trainingImages = toFloatImages(training);
+  const session: TrainingSession = {
     tf,
     backend,
     model,
@@ -107,6 +114,7 @@ export async function trainDigitModel(
     options,
     log,
     multiplyAdds: countMultiplyAdds(model),
+    calibrationImages: trainingImages.slice(0, RECALIBRATION_IMAGES),
   };
   log(
     `backend ${backend}; ${training.count} training and ${validation.count} validation images; ` +
@@ -115,11 +123,11 @@ export async function trainDigitModel(
   );
 
   const state = await initialState(session, training.count);
-  const trainingImages = toFloatImages(training);
   const stepsPerEpoch = Math.ceil(training.count / options.batchSize);
 
   for (let epoch = state.epochsCompleted + 1; epoch <= options.epochs; epoch++) {
     const summary = trainEpoch(session, trainingImages, training.labels, epoch, state.step);
+    recalibrateBatchNormalization(tf, model, session.calibrationImages);
     summary.validationAccuracy = evaluateModel(session, validation).accuracy;
 
     state.epochsCompleted = epoch;
@@ -260,6 +268,8 @@ async function finish(
   test: MnistSplit,
 ): Promise<TrainingReport> {
   const { options } = session;
+  // Already done after the last epoch, unless a run that predates it is being finished.
+  recalibrateBatchNormalization(session.tf, session.model, session.calibrationImages);
   const report = buildReport(session, state, test, true);
 
   await mkdir(options.outputDirectory, { recursive: true });
