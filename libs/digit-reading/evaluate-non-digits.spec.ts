@@ -18,7 +18,14 @@ describe(nonDigitSamples.name, () => {
   it('should cover every kind of non-digit', () => {
     const kinds = new Set(nonDigitSamples().map((sample) => sample.kind));
 
-    expect([...kinds].sort()).toEqual(['empty', 'letter', 'pattern', 'scribble', 'solid shape']);
+    expect([...kinds].sort()).toEqual([
+      'empty',
+      'letter',
+      'noise',
+      'pattern',
+      'scribble',
+      'solid shape',
+    ]);
   });
 });
 

@@ -3,7 +3,7 @@ import { encodeGreyPng } from '../imaging/grey-png';
 /** A generated upload that holds no digit, with the kind of thing it is. */
 export interface NonDigitSample {
   name: string;
-  kind: 'empty' | 'solid shape' | 'scribble' | 'pattern' | 'letter';
+  kind: 'empty' | 'solid shape' | 'scribble' | 'pattern' | 'noise' | 'letter';
   png: Buffer;
 }
 
@@ -26,6 +26,9 @@ export function nonDigitSamples(seed = 20261204): NonDigitSample[] {
     draw('filled square', 'solid shape', (canvas) => fillPolygon(canvas, square(40, 40, 80))),
     draw('filled disc', 'solid shape', (canvas) => fillDisc(canvas, [80, 80], 45)),
     draw('filled bar', 'solid shape', (canvas) => fillPolygon(canvas, square(30, 65, 100, 30))),
+    draw('dot', 'solid shape', (canvas) => fillDisc(canvas, [70, 90], 4)),
+    draw('ink noise', 'noise', (canvas) => inkNoise(canvas, random, 0.5)),
+    draw('sparse ink noise', 'noise', (canvas) => inkNoise(canvas, random, 0.08)),
     draw('hatching', 'pattern', (canvas) => {
       for (let offset = -120; offset <= 120; offset += 16) {
         stroke(
@@ -256,6 +259,13 @@ function scribble(canvas: Uint8Array, random: () => number): void {
     ]);
   }
   stroke(canvas, points, 4 + random() * 4);
+}
+
+/** Pixels of ink scattered at random over the whole page, `density` of them. */
+function inkNoise(canvas: Uint8Array, random: () => number, density: number): void {
+  for (let index = 0; index < canvas.length; index += 1) {
+    if (random() < density) canvas[index] = INK;
+  }
 }
 
 /** Faint mottling of the paper, nowhere near ink. */
