@@ -13,6 +13,11 @@ export class AppConfigService {
     return this.config.get('PORT', { infer: true });
   }
 
+  /** Address the API and the worker's metrics endpoint listen on. */
+  get host(): string {
+    return this.config.get('HOST', { infer: true });
+  }
+
   get redisUrl(): string {
     return this.config.get('REDIS_URL', { infer: true });
   }

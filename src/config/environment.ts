@@ -54,7 +54,10 @@ export class EnvironmentVariables {
   @IntegerSetting(0, 65535)
   PORT = 3000;
 
-  /** Address the API listens on; 0.0.0.0 for every interface (containers), 127.0.0.1 for this host only. Default 0.0.0.0. */
+  /**
+   * Address the API, and a worker's metrics endpoint, listen on: 0.0.0.0 for every interface
+   * (containers), 127.0.0.1 for this host only. Default 0.0.0.0.
+   */
   @Matches(/^[0-9a-fA-F.:]+$|^localhost$/, {
     message: 'HOST must be an IP address such as 0.0.0.0, 127.0.0.1 or ::, or localhost',
   })
