@@ -137,18 +137,22 @@ describe('Awkward and broken uploads (real API and worker)', () => {
 
       expect(response.status).toBe(413);
       expect(body).toMatchObject({ code: 'too-many-files' });
-      expect(body.message).toContain('at most 4');
+      expect(body.message).toContain('more than 4 were sent, and at most 4');
     });
 
-    it('should refuse a file over the per-file limit with 413 naming the file and the limit', async () => {
+    it('should refuse a file over the per-file limit with 413 naming the file, its size and the limit', async () => {
       const response = await submitImages(stack.baseUrl, [
         { name: 'huge-scan.png', bytes: Buffer.alloc(600_000, 1) },
       ]);
       const body = (await response.json()) as ErrorBody;
 
       expect(response.status).toBe(413);
-      expect(body.message).toContain('huge-scan.png');
-      expect(body.message).toContain('500000');
+      const message =
+        'huge-scan.png is 585.9 KiB, over the limit of 488.3 KiB (500000 bytes) per file: scale it down or compress it and send it again';
+      expect(body.message).toBe(message);
+      expect(body.details).toEqual([
+        { file: 'huge-scan.png', index: 0, code: 'file-too-large', message },
+      ]);
     });
 
     it('should answer 413, not reset the connection, for an oversized body with Content-Length', async () => {

@@ -8,9 +8,14 @@ import { parseImageUpload, sanitiseFilename } from './multipart-image-upload.par
 const BOUNDARY = 'lensq-spec';
 const LIMITS = { maxFiles: 4, maxFileBytes: 1000, maxRequestBytes: 100_000, maxPixels: 1000 };
 
-/** A request whose body is `body`, as Express hands it to the parser. */
-function requestOf(body: string): Request {
-  const req = Readable.from([Buffer.from(body, 'latin1')]) as unknown as Request;
+/** A request whose body is `body`, as Express hands it to the parser, in chunks of `chunkBytes`. */
+function requestOf(body: string, chunkBytes = Infinity): Request {
+  const bytes = Buffer.from(body, 'latin1');
+  const chunks: Buffer[] = [];
+  for (let start = 0; start < bytes.length; start += chunkBytes) {
+    chunks.push(bytes.subarray(start, start + chunkBytes));
+  }
+  const req = Readable.from(chunks) as unknown as Request;
   req.headers = { 'content-type': `multipart/form-data; boundary=${BOUNDARY}` };
   return req;
 }
@@ -19,8 +24,9 @@ function part(disposition: string, content = 'bytes'): string {
   return `--${BOUNDARY}\r\nContent-Disposition: form-data; ${disposition}\r\n\r\n${content}\r\n`;
 }
 
-async function failure(body: string): Promise<LensqError> {
-  const error: unknown = await parseImageUpload(requestOf(body), LIMITS).then(
+async function failure(body: string | Request, limits = LIMITS): Promise<LensqError> {
+  const req = typeof body === 'string' ? requestOf(body) : body;
+  const error: unknown = await parseImageUpload(req, limits).then(
     () => undefined,
     (reason: unknown) => reason,
   );
@@ -49,6 +55,46 @@ describe(parseImageUpload.name, () => {
 
     expect(error.status).toBe(400);
     expect(error.message).toBe('Malformed multipart body: Unexpected end of form');
+  });
+
+  it('should name a file over the per-file limit with its size and the limit, and say what to do', async () => {
+    const body =
+      part('name="images"; filename="small.png"') +
+      part('name="images"; filename="big.png"', 'x'.repeat(1536)) +
+      `--${BOUNDARY}--\r\n`;
+
+    const error = await failure(body);
+
+    const message =
+      'big.png is 1.5 KiB, over the limit of 1000 bytes per file: scale it down or compress it and send it again';
+    expect(error.code).toBe('file-too-large');
+    expect(error.message).toBe(message);
+    expect(error.details).toEqual([{ file: 'big.png', index: 1, code: 'file-too-large', message }]);
+  });
+
+  it('should say "more than" of a file still arriving when the body goes over its limit', async () => {
+    const body = part('name="images"; filename="huge.png"', 'x'.repeat(150_000));
+    const req = requestOf(body, 10_000);
+
+    const error = await failure(req, { ...LIMITS, maxRequestBytes: 50_000 });
+
+    expect(error.code).toBe('file-too-large');
+    expect(error.message).toMatch(
+      /^huge\.png is more than [\d.]+ KiB, over the limit of 1000 bytes/,
+    );
+  });
+
+  it('should say that more files were sent than the limit allows', async () => {
+    const files = Array.from({ length: 6 }, (_, index) =>
+      part(`name="images"; filename="${index}.png"`),
+    );
+
+    const error = await failure(files.join('') + `--${BOUNDARY}--\r\n`);
+
+    expect(error.code).toBe('too-many-files');
+    expect(error.message).toBe(
+      'Too many files: more than 4 were sent, and at most 4 images are accepted per request; split the upload into several tasks',
+    );
   });
 
   it('should name a part without a name, and list only a few of many unexpected fields', async () => {

@@ -2,9 +2,17 @@ import busboy from 'busboy';
 import type { Request } from 'express';
 
 import { UploadLimits } from '../../config/app-config.service';
+import { formatByteLimit, formatByteSize } from '../../common/byte-size';
 import { LensqError } from '../../common/lensq-error';
 
 export const IMAGES_FIELD = 'images';
+
+/** A file being read: its bytes are counted, and kept only while it is under the per-file limit. */
+interface IncomingFile {
+  index: number;
+  filename: string;
+  bytesSeen: number;
+}
 
 /** A file as received, before its bytes are checked. */
 export interface ReceivedFile {
@@ -21,7 +29,8 @@ const LISTED_FIELDS = 5;
  * Reads a multipart upload into memory, enforcing the file-count, file-size and body-size
  * limits while streaming. When a limit is hit it keeps draining the body (up to an
  * allowance) so the client reads a 413 instead of a reset connection, with or without a
- * Content-Length.
+ * Content-Length. A file over its limit is read to its end, without keeping its bytes, so
+ * that the answer can say how large it is.
  */
 export function parseImageUpload(req: Request, limits: UploadLimits): Promise<ReceivedFile[]> {
   const contentType = req.headers['content-type'] ?? '';
@@ -44,6 +53,8 @@ export function parseImageUpload(req: Request, limits: UploadLimits): Promise<Re
     let failure: LensqError | null = null;
     let receivedBytes = 0;
     let textImages = 0;
+    let imagesStarted = 0;
+    let oversized: IncomingFile | null = null;
     let settled = false;
 
     const fail = (error: LensqError) => {
@@ -66,7 +77,8 @@ export function parseImageUpload(req: Request, limits: UploadLimits): Promise<Re
     try {
       parser = busboy({
         headers: req.headers,
-        limits: { files: limits.maxFiles, fileSize: limits.maxFileBytes, fieldSize: 64 * 1024 },
+        // No fileSize limit: busboy would cut the file there, and its size would stay unknown.
+        limits: { files: limits.maxFiles, fieldSize: 64 * 1024 },
         defParamCharset: 'utf8',
       });
     } catch (error) {
@@ -81,7 +93,13 @@ export function parseImageUpload(req: Request, limits: UploadLimits): Promise<Re
 
     req.on('data', (chunk: Buffer) => {
       receivedBytes += chunk.length;
-      if (receivedBytes > limits.maxRequestBytes) fail(requestTooLarge(limits, receivedBytes));
+      if (receivedBytes <= limits.maxRequestBytes) return;
+      // The file that was already too large is the problem to report, not the body it fills.
+      fail(
+        oversized
+          ? fileTooLarge(oversized, limits, { isComplete: false })
+          : requestTooLarge(limits, receivedBytes),
+      );
     });
 
     const malformedBody = (error: Error) =>
@@ -98,26 +116,25 @@ export function parseImageUpload(req: Request, limits: UploadLimits): Promise<Re
         stream.resume();
         return;
       }
-      const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('limit', () =>
-        fail(
-          new LensqError(
-            'file-too-large',
-            `${filename} is larger than the limit of ${limits.maxFileBytes} bytes per file`,
-            [
-              {
-                file: filename,
-                index: files.length,
-                code: 'file-too-large',
-                message: `larger than ${limits.maxFileBytes} bytes`,
-              },
-            ],
-          ),
-        ),
-      );
+      // Counted at the start: the previous file may not have ended yet when this one begins.
+      const file: IncomingFile = { index: imagesStarted, filename, bytesSeen: 0 };
+      imagesStarted += 1;
+      let chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => {
+        file.bytesSeen += chunk.length;
+        if (file.bytesSeen <= limits.maxFileBytes) {
+          chunks.push(chunk);
+          return;
+        }
+        oversized = file;
+        chunks = [];
+      });
       stream.on('end', () => {
-        files.push({ index: files.length, filename, bytes: Buffer.concat(chunks) });
+        if (oversized === file) {
+          fail(fileTooLarge(file, limits, { isComplete: true }));
+          return;
+        }
+        files.push({ index: file.index, filename, bytes: Buffer.concat(chunks) });
       });
     });
     parser.on('field', (field) => {
@@ -131,7 +148,8 @@ export function parseImageUpload(req: Request, limits: UploadLimits): Promise<Re
       fail(
         new LensqError(
           'too-many-files',
-          `Too many files: at most ${limits.maxFiles} images per request; split the upload into several tasks`,
+          // Busboy stops reading files at the limit, so the exact count is never known.
+          `Too many files: more than ${limits.maxFiles} were sent, and at most ${limits.maxFiles} images are accepted per request; split the upload into several tasks`,
         ),
       ),
     );
@@ -184,8 +202,25 @@ function describeFields(fields: Set<string | undefined>): string {
 function requestTooLarge(limits: UploadLimits, bytes: number): LensqError {
   return new LensqError(
     'request-too-large',
-    `The request body is larger than the limit of ${limits.maxRequestBytes} bytes (received at least ${bytes}); send fewer or smaller images per task`,
+    `The request body is larger than the limit of ${formatByteLimit(limits.maxRequestBytes)} (received at least ${bytes} bytes); send fewer or smaller images per task`,
   );
+}
+
+/**
+ * Names the file and says how large it is, when it was read to its end, or how much of it was
+ * read before the body itself went over its limit.
+ */
+function fileTooLarge(
+  file: IncomingFile,
+  limits: UploadLimits,
+  options: { isComplete: boolean },
+): LensqError {
+  const size = `${options.isComplete ? '' : 'more than '}${formatByteSize(file.bytesSeen)}`;
+  const message = `${file.filename} is ${size}, over the limit of ${formatByteLimit(limits.maxFileBytes)} per file: scale it down or compress it and send it again`;
+
+  return new LensqError('file-too-large', message, [
+    { file: file.filename, index: file.index, code: 'file-too-large', message },
+  ]);
 }
 
 /** Reads and discards the rest of the body, then rejects with `error`. */
