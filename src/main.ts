@@ -1,4 +1,4 @@
-import { INestApplication, ValidationPipe } from '@nestjs/common';
+import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -7,6 +7,7 @@ import { API_KEY_SECURITY } from './access/access.constants';
 import { ApiModule } from './api.module';
 import { createAppLogger } from './common/app-logger';
 import { readSettingsOrExit } from './common/bootstrap-settings';
+import { RequestValidationPipe } from './common/request-validation.pipe';
 
 async function bootstrap(): Promise<void> {
   const settings = readSettingsOrExit();
@@ -17,13 +18,14 @@ async function bootstrap(): Promise<void> {
   // ends "killed by SIGTERM", which supervisors cannot tell from a kill.
   app.enableShutdownHooks([], { useProcessExit: true });
   closeKeepAliveConnectionsOnShutdown(app.getHttpServer() as Server);
-  app.useGlobalPipes(
-    new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }),
-  );
+  app.useGlobalPipes(new RequestValidationPipe());
   documentApi(app);
 
   await listenOrExit(app, settings.PORT, settings.HOST);
-  logger.log(`API listening on port ${settings.PORT} (${settings.HOST}); OpenAPI at /docs`, 'Bootstrap');
+  logger.log(
+    `API listening on port ${settings.PORT} (${settings.HOST}); OpenAPI at /docs`,
+    'Bootstrap',
+  );
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () =>
       logger.log(`${signal}: finishing in-flight requests, then exiting`, 'Bootstrap'),

@@ -5,7 +5,7 @@ import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
 /** Longest long-poll, in seconds: below the usual 60 s idle timeout of proxies. */
 export const MAX_RESULT_WAIT_SECONDS = 30;
 
-const WAIT_MESSAGE = `wait must be an integer from 0 to ${MAX_RESULT_WAIT_SECONDS} (seconds)`;
+const WAIT_MESSAGE = `wait must be a whole number of seconds from 0 to ${MAX_RESULT_WAIT_SECONDS}`;
 
 export class GetPredictionTaskQueryDto {
   /** `input` adds each image's 28x28 model input ("what the model saw") as a PNG data URI. */
