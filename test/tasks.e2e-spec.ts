@@ -160,6 +160,58 @@ describe('Tasks API (real API, worker, Redis and Postgres)', () => {
     });
   });
 
+  describe('GET /tasks', () => {
+    it('should give no next_cursor on the last page, even when it is full', async () => {
+      const since = new Date().toISOString();
+      for (let index = 0; index < 4; index += 1) {
+        expect((await submitImages(stack.baseUrl, [syntheticDigitPng(1)])).status).toBe(202);
+      }
+
+      const first = await listPage(`created_after=${since}&limit=2`);
+      const second = await listPage(`created_after=${since}&limit=2&cursor=${first.next_cursor}`);
+
+      expect(first.tasks).toHaveLength(2);
+      expect(first.next_cursor).toEqual(expect.any(String));
+      expect(second.tasks).toHaveLength(2);
+      expect(second.next_cursor).toBeNull();
+    });
+
+    it('should say once what is wrong with a query parameter', async () => {
+      const badLimit = await fetch(`${stack.baseUrl}/tasks?limit=abc`);
+      const badWait = await fetch(
+        `${stack.baseUrl}/tasks/result/00000000-0000-4000-8000-000000000000?wait=2.5`,
+      );
+
+      expect(badLimit.status).toBe(400);
+      expect(await badLimit.json()).toMatchObject({
+        code: 'invalid-request',
+        message: 'limit must be an integer from 1 to 100',
+      });
+      expect(badWait.status).toBe(400);
+      expect(await badWait.json()).toMatchObject({
+        message: 'wait must be a whole number of seconds from 0 to 30',
+      });
+    });
+
+    it('should name an unknown query parameter and the accepted ones', async () => {
+      const response = await fetch(`${stack.baseUrl}/tasks?foo=1`);
+
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({
+        message:
+          "Unknown query parameter 'foo'; accepted: status, created_after, created_before, limit, cursor",
+      });
+    });
+
+    async function listPage(
+      query: string,
+    ): Promise<{ tasks: TaskResult[]; next_cursor: string | null }> {
+      const response = await fetch(`${stack.baseUrl}/tasks?${query}`);
+      expect(response.status).toBe(200);
+      return (await response.json()) as { tasks: TaskResult[]; next_cursor: string | null };
+    }
+  });
+
   describe('errors', () => {
     it('should answer 404 in the error shape for an unknown task id', async () => {
       const response = await fetch(

@@ -126,14 +126,16 @@ export class TasksService {
         createdAfter: query.created_after ? new Date(query.created_after) : undefined,
         createdBefore: query.created_before ? new Date(query.created_before) : undefined,
         after: query.cursor ? decodeCursor(query.cursor) : undefined,
-        limit,
+        // One more than the page: whether it comes back says if there is a next page.
+        limit: limit + 1,
       }),
     );
 
-    const last = tasks.length === limit ? tasks[tasks.length - 1] : undefined;
+    const page = tasks.slice(0, limit);
+    const hasNextPage = tasks.length > limit;
     return {
-      tasks: tasks.map((task) => this.toResponse(task)),
-      next_cursor: last ? encodeCursor(last) : null,
+      tasks: page.map((task) => this.toResponse(task)),
+      next_cursor: hasNextPage ? encodeCursor(page[page.length - 1]) : null,
     };
   }
 

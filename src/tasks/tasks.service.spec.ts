@@ -1,0 +1,71 @@
+import { AppConfigService } from '../config/app-config.service';
+import { PredictionTask, PredictionTaskStatus } from '../persistence/prediction-task.entity';
+import {
+  PredictionTaskRepository,
+  TaskListFilter,
+} from '../persistence/prediction-task.repository';
+import { PredictionDispatcher } from '../queue/prediction-dispatcher.service';
+import { TaskCompletionListener } from './task-completion.listener';
+import { TasksService } from './tasks.service';
+
+const ANYONE = { owner: null };
+
+/** Tasks newest first, one a minute apart, as the repository lists them. */
+function someTasks(count: number): PredictionTask[] {
+  return Array.from({ length: count }, (_, index) =>
+    Object.assign(new PredictionTask(), {
+      id: `00000000-0000-4000-8000-00000000000${count - index}`,
+      status: PredictionTaskStatus.Completed,
+      errorMessage: null,
+      modelVersion: '1',
+      timings: null,
+      createdAt: new Date(Date.UTC(2026, 11, 4, 12, count - index)),
+      finishedAt: null,
+      images: [],
+    }),
+  );
+}
+
+/** A repository over `stored` that honours the cursor and the limit, as Postgres would. */
+function setup(stored: PredictionTask[]) {
+  const tasks = {
+    listTasks: jest.fn((filter: TaskListFilter) => {
+      const after = filter.after;
+      const remaining = after ? stored.filter((task) => task.createdAt < after.createdAt) : stored;
+      return Promise.resolve(remaining.slice(0, filter.limit));
+    }),
+  };
+  const sut = new TasksService(
+    {} as AppConfigService,
+    tasks as unknown as PredictionTaskRepository,
+    {} as PredictionDispatcher,
+    {} as TaskCompletionListener,
+  );
+  return { sut, tasks };
+}
+
+describe(TasksService.name, () => {
+  describe('list', () => {
+    it('should give no next_cursor on the last page when it is full', async () => {
+      const { sut } = setup(someTasks(4));
+
+      const first = await sut.list({ limit: 2 }, ANYONE);
+      const second = await sut.list({ limit: 2, cursor: first.next_cursor! }, ANYONE);
+
+      expect(first.tasks).toHaveLength(2);
+      expect(first.next_cursor).not.toBeNull();
+      expect(second.tasks).toHaveLength(2);
+      expect(second.next_cursor).toBeNull();
+    });
+
+    it('should ask for one task more than the page, and answer only the page', async () => {
+      const { sut, tasks } = setup(someTasks(30));
+
+      const page = await sut.list({}, ANYONE);
+
+      expect(tasks.listTasks).toHaveBeenCalledWith(expect.objectContaining({ limit: 21 }));
+      expect(page.tasks).toHaveLength(20);
+      expect(page.next_cursor).not.toBeNull();
+    });
+  });
+});
