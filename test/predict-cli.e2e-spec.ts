@@ -56,15 +56,40 @@ describe('predict CLI', () => {
     });
   });
 
-  it('should report a missing file as an error line', async () => {
+  it('should print the help to stdout and exit 0 with --help', async () => {
+    const { stdout } = await run(process.execPath, [CLI, '--help']);
+
+    expect(stdout).toContain('Usage: npm run predict');
+  });
+
+  it('should refuse an unknown option as a usage error naming it, not read it as a file', async () => {
+    await expect(run(process.execPath, [CLI, '--jsn', 'seven.png'])).rejects.toMatchObject({
+      code: 2,
+      stdout: '',
+      stderr: expect.stringMatching(/^Unknown option --jsn; see npm run predict -- --help/),
+    });
+  });
+
+  it('should say which model directory has no model and what to do', async () => {
+    const dir = path.resolve(__dirname, 'support');
+
+    await expect(run(process.execPath, [CLI, '--model', dir, 'seven.png'])).rejects.toMatchObject({
+      code: 2,
+      stderr: `No model in ${dir}: model.json is missing; pass --model DIR with a trained model, or run npm run train\n`,
+    });
+  });
+
+  it('should report a missing file as an error line saying it was not found', async () => {
     const { stdout } = await run(process.execPath, [CLI, '--json', '/nonexistent/seven.png']).catch(
       (error: { stdout: string }) => error,
     );
 
-    expect(JSON.parse(stdout.trim())).toMatchObject({
+    expect(JSON.parse(stdout.trim())).toEqual({
       file: '/nonexistent/seven.png',
       digit: null,
+      confidence: null,
       code: 'unreadable-file',
+      error: '/nonexistent/seven.png: file not found',
     });
   });
 });

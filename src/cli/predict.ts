@@ -1,7 +1,9 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 
 import { createDigitReader } from '../../libs/digit-reading/create-digit-reader';
+import { MODEL_FILE } from '../../libs/digit-model/directory-model-handler';
 import { DigitReading } from '../../libs/digit-reading/digit-reader';
 import { validateEnvironment } from '../config/environment';
 
@@ -9,9 +11,16 @@ const USAGE = `Usage: npm run predict -- [--json] [--model DIR] <image files...>
 
 Reads the digit in each image with the same decoding, normalisation and model as the
 service, in this process (no Redis, Postgres or API needed).
-  --json        one JSON object per file and line: {file, digit, confidence, ...} or {file, error}
+  --json        one JSON object per file and line: {file, digit, confidence, uncertain,
+                probabilities}, or {file, digit: null, confidence, code, error} for a file
+                without a digit
   --model DIR   model directory (default: MODEL_PATH, else ./model)
+  --help, -h    this text
+  --            what follows is files, even if it starts with -
+
+Exit code: 0 when at least one file was read, 1 when none was, 2 for a usage error.
 `;
+const USAGE_ERROR = 2;
 
 interface PredictArguments {
   isJson: boolean;
@@ -19,16 +28,35 @@ interface PredictArguments {
   files: string[];
 }
 
+/** What the command line asks for: a run, the help, or nothing sensible (with why). */
+type ParsedCommandLine =
+  | { kind: 'run'; args: PredictArguments }
+  | { kind: 'help' }
+  | { kind: 'usage-error'; message: string };
+
 async function main(argv: string[]): Promise<number> {
   const settings = validateEnvironment(process.env);
-  const args = parseArguments(argv, settings.MODEL_PATH);
-  if (args.files.length === 0) {
-    process.stderr.write(USAGE);
-    return 2;
+  const commandLine = parseArguments(argv, settings.MODEL_PATH);
+  if (commandLine.kind === 'help') {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (commandLine.kind === 'usage-error') {
+    process.stderr.write(`${commandLine.message}\n${USAGE}`);
+    return USAGE_ERROR;
+  }
+
+  const { args } = commandLine;
+  const modelDir = path.resolve(args.modelDir);
+  if (!existsSync(path.join(modelDir, MODEL_FILE))) {
+    process.stderr.write(
+      `No model in ${modelDir}: ${MODEL_FILE} is missing; pass --model DIR with a trained model, or run npm run train\n`,
+    );
+    return USAGE_ERROR;
   }
 
   const { reader } = await createDigitReader({
-    modelDir: path.resolve(args.modelDir),
+    modelDir,
     maxPixels: settings.MAX_IMAGE_PIXELS,
     uncertainBelow: settings.UNCERTAIN_BELOW,
   });
@@ -51,16 +79,34 @@ async function main(argv: string[]): Promise<number> {
   return failures === args.files.length ? 1 : 0;
 }
 
-function parseArguments(argv: string[], defaultModelDir: string): PredictArguments {
+function parseArguments(argv: string[], defaultModelDir: string): ParsedCommandLine {
   const args: PredictArguments = { isJson: false, modelDir: defaultModelDir, files: [] };
+  let areOptionsOver = false;
+
   for (let index = 0; index < argv.length; index += 1) {
     const arg = argv[index];
-    if (arg === '--json') args.isJson = true;
-    else if (arg === '--model') args.modelDir = argv[++index] ?? defaultModelDir;
-    else if (arg === '--help' || arg === '-h') args.files = [];
-    else args.files.push(arg);
+    if (areOptionsOver || !arg.startsWith('-') || arg === '-') {
+      args.files.push(arg);
+    } else if (arg === '--') {
+      areOptionsOver = true;
+    } else if (arg === '--help' || arg === '-h') {
+      return { kind: 'help' };
+    } else if (arg === '--json') {
+      args.isJson = true;
+    } else if (arg === '--model') {
+      const dir = argv[++index];
+      if (dir === undefined) return { kind: 'usage-error', message: '--model needs a directory' };
+      args.modelDir = dir;
+    } else {
+      return {
+        kind: 'usage-error',
+        message: `Unknown option ${arg}; see npm run predict -- --help (a file whose name starts with - goes after --)`,
+      };
+    }
   }
-  return args;
+
+  if (args.files.length === 0) return { kind: 'usage-error', message: 'No image files given' };
+  return { kind: 'run', args };
 }
 
 interface ReadError {
@@ -68,20 +114,35 @@ interface ReadError {
   message: string;
 }
 
+// Why a file could not be read, in words, for the errors people actually meet.
+const READ_PROBLEMS: Record<string, string> = {
+  ENOENT: 'file not found',
+  EACCES: 'permission denied',
+  EISDIR: 'is a directory, not a file',
+};
+
 async function readFileOrError(file: string): Promise<Buffer | ReadError> {
   try {
     return await readFile(file);
   } catch (error) {
+    const { code, message } = error as NodeJS.ErrnoException;
     return {
       code: 'unreadable-file',
-      message: `Cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      message: `${file}: ${(code && READ_PROBLEMS[code]) ?? `cannot be read (${code ?? message})`}`,
     };
   }
 }
 
 function formatJson(file: string, reading: Partial<DigitReading>): string {
   if (reading.error) {
-    return `${JSON.stringify({ file, digit: null, error: reading.error.message, code: reading.error.code, confidence: reading.confidence ?? null })}\n`;
+    // confidence stays: a not-a-digit image has one, even without a digit.
+    return `${JSON.stringify({
+      file,
+      digit: null,
+      confidence: reading.confidence ?? null,
+      code: reading.error.code,
+      error: reading.error.message,
+    })}\n`;
   }
   return `${JSON.stringify({
     file,
