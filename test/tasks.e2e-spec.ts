@@ -156,6 +156,7 @@ describe('Tasks API (real API, worker, Redis and Postgres)', () => {
       expect(result.successful).toBe(true);
       expect(result.value![0]).toBeNull();
       expect(result.images[0].error?.code).toBe('blank-image');
+      expect(result.images[0].error?.message).toContain('Write the digit in dark ink');
       expect(result.value![1]).toMatch(/^\d$/);
     });
   });

@@ -48,6 +48,11 @@ export interface DigitReadingTimings {
   inferenceMs: number;
 }
 
+/** What a person who sent an image without ink can do about it. */
+const BLANK_IMAGE_MESSAGE =
+  'No ink found: the image looks empty. Write the digit in dark ink on light paper (or light ' +
+  'on dark) so that it fills most of the picture, and send it again';
+
 /**
  * The one pipeline from uploaded bytes to digits, shared by the worker and the CLI:
  * normalise every image (a bad one gets its own error), then score all readable ones in
@@ -95,7 +100,7 @@ export class DigitReader {
           confidence: null,
           probabilities: null,
           uncertain: false,
-          error: { code: 'blank-image', message: 'No ink found: the image looks empty' },
+          error: { code: 'blank-image', message: BLANK_IMAGE_MESSAGE },
           input: item.pixels,
         };
       }
