@@ -68,7 +68,11 @@ describe('Operations: health, metrics, queue dashboard, OpenAPI, compose', () =>
     it('should answer 503 with the reason within 2 s when Redis is unreachable', async () => {
       const port = await freePort();
       const deadRedis = `redis://127.0.0.1:${await freePort()}`;
-      const api = stack.spawn('api', { PORT: String(port), REDIS_URL: deadRedis });
+      const api = stack.spawn('api', {
+        PORT: String(port),
+        REDIS_URL: deadRedis,
+        LOG_FORMAT: 'json',
+      });
       try {
         await api.waitForLine(/API listening on port/);
 
@@ -85,6 +89,13 @@ describe('Operations: health, metrics, queue dashboard, OpenAPI, compose', () =>
           workers: { status: 'down' },
         });
         expect(report.info).toMatchObject({ database: { status: 'up' } });
+        // An expected 503, repeated on every probe: a warning, not an error.
+        await api.waitForLine(/Health Check has failed!/);
+        const failedCheck = api.output.find((line) => line.includes('Health Check has failed!'));
+        expect(JSON.parse(failedCheck ?? 'null')).toMatchObject({
+          level: 'warn',
+          context: 'HealthCheckService',
+        });
       } finally {
         await api.stop();
       }
