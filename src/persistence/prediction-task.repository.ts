@@ -41,6 +41,12 @@ export interface StoredImageForProcessing {
   bytes: Buffer;
 }
 
+/** A task claimed by a worker, with the images it has to read. */
+export interface ClaimedTask {
+  task: PredictionTask;
+  images: StoredImageForProcessing[];
+}
+
 export interface ImageOutcome {
   position: number;
   digit: number | null;
@@ -200,35 +206,38 @@ export class PredictionTaskRepository {
   }
 
   /**
-   * Claims a task for processing. Returns null when it is already finished (or gone), so
-   * a job delivered twice does its work once.
+   * Claims a task for processing and reads its images, in one statement and one round trip on
+   * the worker's hot path. Null when the task is already finished (or gone), so a job delivered
+   * twice does its work once.
    */
-  async markActive(id: string): Promise<PredictionTask | null> {
-    // Raw SQL with RETURNING: the claim and the read in one round trip, on the hot path.
-    const [rows] = await this.dataSource.query<[Array<Record<string, unknown>>, number]>(
-      `WITH ${RELAXED_COMMIT}
-       UPDATE prediction_tasks
-          SET status = $2, started_at = now(), attempts = attempts + 1
-        WHERE id = $1 AND status = ANY($3) AND ${RELAXED_COMMIT_TAKEN}
-    RETURNING *`,
+  async claimForProcessing(id: string): Promise<ClaimedTask | null> {
+    // The SELECT sees the images as they were before the UPDATE, which does not touch them.
+    const rows = await this.dataSource.query<Array<Record<string, unknown>>>(
+      `WITH ${RELAXED_COMMIT}, claimed AS (
+         UPDATE prediction_tasks
+            SET status = $2, started_at = now(), attempts = attempts + 1
+          WHERE id = $1 AND status = ANY($3) AND ${RELAXED_COMMIT_TAKEN}
+      RETURNING *
+       )
+       SELECT claimed.*, image.position AS claimed_image_position,
+              image.filename AS claimed_image_filename, image.bytes AS claimed_image_bytes
+         FROM claimed
+         LEFT JOIN prediction_task_images AS image ON image.task_id = claimed.id
+        ORDER BY image.position`,
       [id, PredictionTaskStatus.Active, [PredictionTaskStatus.Queued, PredictionTaskStatus.Active]],
     );
-    return rows.length === 0 ? null : this.hydrateTask(rows[0]);
-  }
+    if (rows.length === 0) {
+      return null;
+    }
 
-  async loadImagesForProcessing(taskId: string): Promise<StoredImageForProcessing[]> {
-    const rows = await this.dataSource.query<
-      Array<{ position: number; filename: string; bytes: Buffer | null }>
-    >(
-      `SELECT position, filename, bytes FROM prediction_task_images
-        WHERE task_id = $1 ORDER BY position`,
-      [taskId],
-    );
-    return rows.map((row) => ({
-      position: row.position,
-      filename: row.filename,
-      bytes: row.bytes ?? Buffer.alloc(0),
-    }));
+    const images = rows
+      .filter((row) => row.claimed_image_position !== null)
+      .map((row) => ({
+        position: row.claimed_image_position as number,
+        filename: row.claimed_image_filename as string,
+        bytes: (row.claimed_image_bytes as Buffer | null) ?? Buffer.alloc(0),
+      }));
+    return { task: this.hydrateTask(rows[0]), images };
   }
 
   /**

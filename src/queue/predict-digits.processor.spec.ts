@@ -34,11 +34,13 @@ function setup() {
     startedAt: new Date(1250),
   } as PredictionTask;
   const tasks = {
-    markActive: jest.fn().mockResolvedValue(task),
-    loadImagesForProcessing: jest.fn().mockResolvedValue([
-      { position: 0, filename: 'seven.png', bytes: Buffer.from('a') },
-      { position: 1, filename: 'broken.png', bytes: Buffer.from('b') },
-    ]),
+    claimForProcessing: jest.fn().mockResolvedValue({
+      task,
+      images: [
+        { position: 0, filename: 'seven.png', bytes: Buffer.from('a') },
+        { position: 1, filename: 'broken.png', bytes: Buffer.from('b') },
+      ],
+    }),
     completeTask: jest.fn().mockResolvedValue(true),
     failTask: jest.fn().mockResolvedValue(undefined),
   };
@@ -94,7 +96,7 @@ describe(PredictDigitsProcessor.name, () => {
 
   it('should do nothing for a task that is already finished (a job delivered twice)', async () => {
     const { sut, tasks, digitReading } = setup();
-    tasks.markActive.mockResolvedValue(null);
+    tasks.claimForProcessing.mockResolvedValue(null);
 
     const outcome = await sut.process(jobFor(TASK_ID));
 
@@ -128,13 +130,16 @@ describe(PredictDigitsProcessor.name, () => {
     await sut.onFailed(Object.assign(job, { finishedOn: 1 }), new Error('Gave up'));
 
     expect(job.discard).toHaveBeenCalled();
-    expect(tasks.markActive).not.toHaveBeenCalled();
+    expect(tasks.claimForProcessing).not.toHaveBeenCalled();
     expect(tasks.failTask).not.toHaveBeenCalled();
   });
 
   it('should give up, without retries, on a task that has already run too many times', async () => {
     const { sut, tasks, digitReading } = setup();
-    tasks.markActive.mockResolvedValue({ id: TASK_ID, attempts: MAX_TASK_RUNS + 1 });
+    tasks.claimForProcessing.mockResolvedValue({
+      task: { id: TASK_ID, attempts: MAX_TASK_RUNS + 1 },
+      images: [],
+    });
     const job = jobFor(TASK_ID);
 
     await expect(sut.process(job)).rejects.toThrow(`${MAX_TASK_RUNS} runs ended without a result`);

@@ -38,11 +38,12 @@ export class PredictDigitsProcessor {
     }
     const started = performance.now();
 
-    const task = await this.tasks.markActive(taskId);
-    if (!task) {
+    const claimed = await this.tasks.claimForProcessing(taskId);
+    if (!claimed) {
       this.logger.log(`Job ${job.id} (task ${taskId}): task already finished or deleted, skipped`);
       return 'already-finished';
     }
+    const { task, images } = claimed;
     if (task.attempts > MAX_TASK_RUNS) {
       return this.giveUp(
         job,
@@ -50,7 +51,6 @@ export class PredictDigitsProcessor {
       );
     }
 
-    const images = await this.tasks.loadImagesForProcessing(taskId);
     const { readings, timings } = await this.digitReading.read(images.map((image) => image.bytes));
     this.metrics.recordInference(readings, timings);
 

@@ -3,7 +3,7 @@ import { Client } from 'pg';
 /** What Postgres says about one task at the end of a run. */
 export interface TaskOutcome {
   status: string;
-  /** Runs started (markActive), across retries, stalls and re-dispatches. */
+  /** Runs started (claimForProcessing), across retries, stalls and re-dispatches. */
   attempts: number;
   /** Times a worker wrote the task's completion, counted by a trigger: must be 1. */
   completions: number;
