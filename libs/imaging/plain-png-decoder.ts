@@ -291,14 +291,14 @@ function paethPredictor(a: number, b: number, c: number): number {
  * per palette entry), as sharp does. Undefined for a palette index without an entry.
  */
 function toRgba(samples: Uint8Array, rowBytes: number, parts: PngParts): Uint8Array | undefined {
-  const { width, height, bitDepth, colourType } = parts.header;
+  const { width, height, colourType } = parts.header;
   const rgba = new Uint8Array(width * height * 4);
   if (colourType === GREY || colourType === PALETTE) {
     return expandSingleSample(samples, rowBytes, parts, rgba);
   }
 
   const channels = CHANNELS[colourType];
-  const key = colourType === RGB ? colourKey(parts.transparency, 3, bitDepth) : undefined;
+  const key = colourType === RGB ? colourKey(parts.transparency, 3) : undefined;
   for (let pixel = 0, source = 0; pixel < width * height; pixel++, source += channels) {
     const target = pixel * 4;
     if (colourType === GREY_ALPHA) {
@@ -329,11 +329,12 @@ function expandSingleSample(
   const { width, height, bitDepth, colourType } = parts.header;
   const isPalette = colourType === PALETTE;
   const palette = parts.palette;
-  if (isPalette && (!palette || palette.length % 3 !== 0)) {
+  // `isComplete` has checked the palette against the header; indices are checked below.
+  if (isPalette && !palette) {
     return undefined;
   }
   const paletteSize = palette ? palette.length / 3 : 0;
-  const key = isPalette ? undefined : colourKey(parts.transparency, 1, bitDepth);
+  const key = isPalette ? undefined : colourKey(parts.transparency, 1);
   const levelScale = 255 / ((1 << bitDepth) - 1);
   const mask = (1 << bitDepth) - 1;
   const pixelsPerByte = 8 / bitDepth;
@@ -362,19 +363,16 @@ function expandSingleSample(
   return rgba;
 }
 
-/** The colour key of a tRNS chunk for grey or RGB: one 16-bit value per channel. */
-function colourKey(
-  transparency: Uint8Array | undefined,
-  channels: number,
-  bitDepth: number,
-): number[] | undefined {
-  if (!transparency || transparency.length !== 2 * channels) {
+/**
+ * The colour key of a tRNS chunk for grey or RGB: one 16-bit value per channel. `isComplete`
+ * has already checked its length and that it fits the bit depth.
+ */
+function colourKey(transparency: Uint8Array | undefined, channels: number): number[] | undefined {
+  if (!transparency) {
     return undefined;
   }
-  const key = Array.from(
+  return Array.from(
     { length: channels },
     (_, channel) => (transparency[2 * channel] << 8) | transparency[2 * channel + 1],
   );
-  // A key beyond the bit depth can match no pixel.
-  return key.every((value) => value < 1 << bitDepth) ? key : undefined;
 }
