@@ -7,7 +7,7 @@ import {
 } from '../tfjs/tensorflow-runtime';
 import { DirectoryModelHandler } from './directory-model-handler';
 import { DigitModelMetadata, readModelMetadata } from './model-metadata';
-import { CLASS_COUNT, foldBatchNormalization, IMAGE_SIZE } from './network';
+import { CLASS_COUNT, foldBatchNormalization, IMAGE_SIZE, stackImages } from './network';
 import { NoveltyModel, NoveltyVerdict } from './novelty/novelty-model';
 
 export const DIGIT_INPUT_LENGTH = IMAGE_SIZE * IMAGE_SIZE;
@@ -67,19 +67,16 @@ export class DigitClassifier {
     if (inputs.length === 0) {
       return [];
     }
-    const batch = new Float32Array(inputs.length * DIGIT_INPUT_LENGTH);
     inputs.forEach((input, index) => {
       if (input.length !== DIGIT_INPUT_LENGTH) {
         throw new Error(
           `Image ${index} has ${input.length} values; expected ${DIGIT_INPUT_LENGTH} (28x28).`,
         );
       }
-      batch.set(input, index * DIGIT_INPUT_LENGTH);
     });
 
     const [probabilities, features] = this.tf.tidy(() => {
-      const images = this.tf.tensor4d(batch, [inputs.length, IMAGE_SIZE, IMAGE_SIZE, 1]);
-      const outputs = [this.inferenceModel.predict(images)].flat();
+      const outputs = [this.inferenceModel.predict(stackImages(this.tf, inputs))].flat();
       return [outputs[0].dataSync(), outputs[1]?.dataSync()];
     });
     const featureLength = features ? features.length / inputs.length : 0;
@@ -104,11 +101,8 @@ export class DigitClassifier {
       inputs: this.model.inputs,
       outputs: this.model.getLayer(layerName).output,
     });
-    const batch = new Float32Array(inputs.length * DIGIT_INPUT_LENGTH);
-    inputs.forEach((input, index) => batch.set(input, index * DIGIT_INPUT_LENGTH));
-
     const values = this.tf.tidy(() => {
-      const images = this.tf.tensor4d(batch, [inputs.length, IMAGE_SIZE, IMAGE_SIZE, 1]);
+      const images = stackImages(this.tf, inputs);
       return (featureModel.predict(images) as tf.Tensor).dataSync() as Float32Array;
     });
     const length = values.length / inputs.length;

@@ -72,6 +72,17 @@ export function buildDigitNetwork(tf: TensorFlowModule, seed: number): tf.Sequen
   return model;
 }
 
+/**
+ * Stacks 28x28 images (784 floats each, row-major) into the NHWC tensor the network reads.
+ * Call it inside `tf.tidy`, or dispose the tensor.
+ */
+export function stackImages(tf: TensorFlowModule, images: Float32Array[]): tf.Tensor4D {
+  const pixels = IMAGE_SIZE * IMAGE_SIZE;
+  const batch = new Float32Array(images.length * pixels);
+  images.forEach((image, index) => batch.set(image, index * pixels));
+  return tf.tensor4d(batch, [images.length, IMAGE_SIZE, IMAGE_SIZE, 1]);
+}
+
 /** Multiply-adds per image of the convolution and dense layers (the rest is negligible). */
 export function countMultiplyAdds(model: tf.LayersModel): number {
   let total = 0;

@@ -6,7 +6,7 @@ import type * as tf from '@tensorflow/tfjs';
 
 import { DigitClassifier } from '../../libs/digit-model/digit-classifier';
 import { measureInferenceSpeed } from '../../libs/digit-model/evaluation/inference-speed';
-import { countMultiplyAdds } from '../../libs/digit-model/network';
+import { countMultiplyAdds, stackImages } from '../../libs/digit-model/network';
 import { buildSeedServiceNetwork } from '../../libs/digit-model/seed-service-network';
 import { loadTensorFlow } from '../../libs/tfjs/tensorflow-runtime';
 import { validateEnvironment } from '../config/environment';
@@ -80,9 +80,7 @@ async function main(): Promise<void> {
 
 function predictWith(tensorflow: typeof tf, model: tf.LayersModel, inputs: Float32Array[]): void {
   tensorflow.tidy(() => {
-    const batch = new Float32Array(inputs.length * 784);
-    inputs.forEach((input, index) => batch.set(input, index * 784));
-    (model.predict(tensorflow.tensor4d(batch, [inputs.length, 28, 28, 1])) as tf.Tensor).dataSync();
+    (model.predict(stackImages(tensorflow, inputs)) as tf.Tensor).dataSync();
   });
 }
 

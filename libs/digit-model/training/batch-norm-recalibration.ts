@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 
-import { IMAGE_SIZE } from '../network';
+import { stackImages } from '../network';
 import type { TensorFlowModule } from '../../tfjs/tensorflow-runtime';
 
 /** Images per forward pass: the first block's activations of 500 images take about 38 MB. */
@@ -59,10 +59,7 @@ function channelStatistics(
   for (let start = 0; start < images.length; start += CHUNK) {
     const chunk = images.slice(start, start + CHUNK);
     const [chunkMean, chunkVariance, chunkCount] = tf.tidy(() => {
-      const batch = new Float32Array(chunk.length * IMAGE_SIZE * IMAGE_SIZE);
-      chunk.forEach((image, index) => batch.set(image, index * IMAGE_SIZE * IMAGE_SIZE));
-      const input = tf.tensor4d(batch, [chunk.length, IMAGE_SIZE, IMAGE_SIZE, 1]);
-      const output = model.predict(input) as tf.Tensor4D;
+      const output = model.predict(stackImages(tf, chunk)) as tf.Tensor4D;
       const moments = tf.moments(output, [0, 1, 2]);
       const [batchSize, height, width] = output.shape;
       return [moments.mean.dataSync(), moments.variance.dataSync(), batchSize * height * width];
