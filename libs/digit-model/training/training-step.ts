@@ -23,8 +23,8 @@ export function buildBatch(
   labels: Uint8Array,
   batchOrder: Int32Array,
   random: SeededRandom,
-  nonDigitCount = 0,
-  nonDigitRandom?: SeededRandom,
+  nonDigitCount: number,
+  nonDigitRandom: SeededRandom,
 ): Batch {
   const digitCount = batchOrder.length;
   const batchImages = new Float32Array((digitCount + nonDigitCount) * MNIST_PIXELS);
@@ -34,7 +34,7 @@ export function buildBatch(
     batchLabels[position] = labels[imageIndex];
   });
   for (let index = 0; index < nonDigitCount; index++) {
-    const image = generateNonDigit(nonDigitRandom ?? random);
+    const image = generateNonDigit(nonDigitRandom);
     batchImages.set(image, (digitCount + index) * MNIST_PIXELS);
   }
 
