@@ -1,9 +1,6 @@
-import { writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 
-import { DigitClassifier } from '../../libs/digit-model/digit-classifier';
-import { fitNoveltyModel } from '../../libs/digit-model/novelty/fit-novelty-model';
-import { NOVELTY_FILE } from '../../libs/digit-model/novelty/novelty-model';
+import { fitAndSaveNoveltyModel } from '../../libs/digit-model/novelty/fit-novelty-model';
 import { loadMnist } from '../../libs/mnist/mnist-dataset';
 import { validateEnvironment } from '../config/environment';
 
@@ -20,16 +17,9 @@ async function main(argv: string[]): Promise<void> {
     optionValue(argv, '--data-dir') ?? path.join(REPO_ROOT, '..', 'shared', 'data', 'mnist'),
   );
 
-  const classifier = await DigitClassifier.load(modelDir);
-  const { train, test } = await loadMnist(dataDir);
-  const trainingImages = classifier.metadata.trainingImages ?? train.count - 5000;
+  const { path: file, report } = await fitAndSaveNoveltyModel(modelDir, await loadMnist(dataDir));
 
-  const { file, report } = fitNoveltyModel(classifier, train, test, trainingImages);
-  await writeFile(path.join(modelDir, NOVELTY_FILE), `${JSON.stringify(file)}\n`);
-
-  process.stdout.write(
-    `${JSON.stringify({ file: path.join(modelDir, NOVELTY_FILE), ...report })}\n`,
-  );
+  process.stdout.write(`${JSON.stringify({ file, ...report })}\n`);
 }
 
 function optionValue(argv: string[], name: string): string | undefined {

@@ -1,11 +1,8 @@
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { DigitClassifier } from '../../libs/digit-model/digit-classifier';
-import { fitNoveltyModel } from '../../libs/digit-model/novelty/fit-novelty-model';
-import { NOVELTY_FILE } from '../../libs/digit-model/novelty/novelty-model';
+import { fitAndSaveNoveltyModel } from '../../libs/digit-model/novelty/fit-novelty-model';
 import {
   TrainingOptions,
   trainDigitModel,
@@ -51,21 +48,14 @@ async function main(): Promise<void> {
   }
 
   process.stdout.write(`training with ${JSON.stringify(options)}\n`);
-  const report = await trainDigitModel(options, (line) => process.stdout.write(line));
+  // Read once: training and the novelty model fitted to its result use the same images.
+  const mnist = await loadMnist(options.dataDirectory, { shouldDownload: options.shouldDownload });
+  const report = await trainDigitModel(options, (line) => process.stdout.write(line), mnist);
   process.stdout.write(`${JSON.stringify(report.metadata, null, 2)}\n`);
 
-  await fitNovelty(options);
-}
-
-/** The model directory is complete only with the novelty model fitted to its weights. */
-async function fitNovelty(options: TrainingOptions): Promise<void> {
-  const classifier = await DigitClassifier.load(options.outputDirectory);
-  const { train, test } = await loadMnist(options.dataDirectory);
-  const trainingImages = classifier.metadata.trainingImages ?? train.count - 5000;
-
-  const { file, report } = fitNoveltyModel(classifier, train, test, trainingImages);
-  await writeFile(path.join(options.outputDirectory, NOVELTY_FILE), `${JSON.stringify(file)}\n`);
-  process.stdout.write(`novelty model: ${JSON.stringify(report)}\n`);
+  // The model directory is complete only with the novelty model fitted to its weights.
+  const novelty = await fitAndSaveNoveltyModel(options.outputDirectory, mnist);
+  process.stdout.write(`novelty model: ${JSON.stringify(novelty.report)}\n`);
 }
 
 function parseOptions(argv: string[]): TrainingOptions | undefined {

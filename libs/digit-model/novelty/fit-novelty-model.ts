@@ -1,9 +1,12 @@
+import { writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
+
 import { DigitClassifier } from '../digit-classifier';
 import { toFloatImage } from '../evaluate-mnist';
 import { CLASS_COUNT } from '../network';
-import { MnistSplit } from '../../mnist/mnist-dataset';
+import { MnistDataset, MnistSplit } from '../../mnist/mnist-dataset';
 import { fitFeatureStatistics, NearestClassDistance, quantile } from './feature-statistics';
-import { NoveltyModelFile } from './novelty-model';
+import { NOVELTY_FILE, NoveltyModelFile } from './novelty-model';
 
 export const NOVELTY_FEATURE_LAYER = 'hidden';
 
@@ -14,6 +17,8 @@ const UNUSUAL_QUANTILE = 0.99;
 const REJECT_QUANTILE = 0.999;
 const REJECT_MARGIN = 2;
 const BATCH = 500;
+/** Held out by training when a model's metadata does not say how many images it trained on. */
+const DEFAULT_VALIDATION_IMAGES = 5000;
 
 export interface NoveltyFitReport {
   fittedOn: number;
@@ -21,6 +26,27 @@ export interface NoveltyFitReport {
   testFlaggedUnusual: number;
   testRejected: number;
   testCount: number;
+}
+
+/**
+ * Fits the novelty model to the trained model in `modelDirectory` and writes `novelty.json`
+ * beside it: without it the directory is not complete. `npm run train` and `npm run
+ * fit-novelty` both end here.
+ */
+export async function fitAndSaveNoveltyModel(
+  modelDirectory: string,
+  mnist: MnistDataset,
+): Promise<{ path: string; report: NoveltyFitReport }> {
+  const classifier = await DigitClassifier.load(modelDirectory);
+  const { train, test } = mnist;
+  const trainingImages =
+    classifier.metadata.trainingImages ?? train.count - DEFAULT_VALIDATION_IMAGES;
+
+  const { file, report } = fitNoveltyModel(classifier, train, test, trainingImages);
+  classifier.dispose();
+  const filePath = path.join(modelDirectory, NOVELTY_FILE);
+  await writeFile(filePath, `${JSON.stringify(file)}\n`);
+  return { path: filePath, report };
 }
 
 /**
