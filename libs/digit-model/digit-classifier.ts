@@ -97,10 +97,15 @@ export class DigitClassifier {
 
   /** Outputs of one named layer for a batch, for fitting the novelty model. */
   features(inputs: Float32Array[], layerName: string): Float32Array[] {
-    const featureModel = this.tf.model({
-      inputs: this.model.inputs,
-      outputs: this.model.getLayer(layerName).output,
-    });
+    // Built once per layer: fitting the novelty model asks for a hundred or more batches.
+    let featureModel = this.featureModels.get(layerName);
+    if (!featureModel) {
+      featureModel = this.tf.model({
+        inputs: this.model.inputs,
+        outputs: this.model.getLayer(layerName).output,
+      });
+      this.featureModels.set(layerName, featureModel);
+    }
     const values = this.tf.tidy(() => {
       const images = stackImages(this.tf, inputs);
       return (featureModel.predict(images) as tf.Tensor).dataSync() as Float32Array;
