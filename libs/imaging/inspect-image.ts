@@ -121,7 +121,7 @@ const PNG_PLAIN_CHUNK_BYTES = 1024;
  */
 function readPlainPngHeader(bytes: Uint8Array): { width: number; height: number } | undefined {
   if (bytes.length < PNG_HEADER_END + 8) return undefined;
-  const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const view = asBuffer(bytes);
   const isHeader =
     view.readUInt32BE(8) === 13 &&
     view.toString('latin1', 12, 16) === 'IHDR' &&
@@ -156,7 +156,7 @@ function assertDecodableBody(bytes: Uint8Array, format: ImageFormat): void {
   if (format === 'bmp') {
     checkBmp(bytes);
   }
-  if (format === 'png' && Buffer.from(bytes).lastIndexOf(PNG_END_CHUNK) === -1) {
+  if (format === 'png' && asBuffer(bytes).lastIndexOf(PNG_END_CHUNK) === -1) {
     throw new ImageRejectedError(
       'corrupt-image',
       'The PNG image is corrupt or truncated: its end chunk is missing. Send the complete file.',
@@ -172,7 +172,7 @@ function assertDecodableBody(bytes: Uint8Array, format: ImageFormat): void {
 
 /** A JPEG's last scan (after its last start-of-scan marker) ends with an end-of-image marker. */
 function hasJpegEnd(bytes: Uint8Array): boolean {
-  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const buffer = asBuffer(bytes);
   const lastScan = buffer.lastIndexOf(JPEG_START_OF_SCAN);
   return lastScan !== -1 && buffer.indexOf(JPEG_END_OF_IMAGE, lastScan) !== -1;
 }
@@ -205,4 +205,9 @@ function formatCount(count: number): string {
 
 function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** A Buffer over the same memory, for Buffer's searches: no copy of an upload of megabytes. */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
