@@ -89,10 +89,10 @@ export function findDigitStrokes(inkWithLines: GreyRaster): InkStrokes | undefin
   }
 
   const strokeLevel = percentile(strokeValues.subarray(0, strokeCount), 0.5);
-  const nearStrokes = extremumFilter(keptMask, 1, 'max');
   if (edgeSharpness(ink, keptMask) < MIN_EDGE_SHARPNESS * strokeLevel) {
     return undefined;
   }
+  const nearStrokes = extremumFilter(keptMask, 1, 'max');
 
   const strengthFloor = threshold / 2;
   const strengthRange = max(1, strokeLevel - strengthFloor);
