@@ -28,6 +28,8 @@ const USAGE = `npm run bench -- [options]
   --label NAME           added to the results file name: bench/results/<date>-<label>.json
   --cpu-prof DIR         write a CPU profile of every started process into DIR
   --skip-ceiling         do not measure the in-process ceiling
+  --loads LIST           loads to run, comma-separated: single,latency,batched,realworld
+                         (default all); e.g. --loads batched for the 16-image tasks only
   --help                 this text`;
 
 interface Options {
@@ -43,7 +45,11 @@ interface Options {
   label?: string;
   cpuProfileDirectory?: string;
   isCeilingSkipped: boolean;
+  loads: Set<LoadName>;
 }
+
+const LOAD_NAMES = ['single', 'latency', 'batched', 'realworld'] as const;
+type LoadName = (typeof LOAD_NAMES)[number];
 
 /** CPU milliseconds per task of each started process, measured over a load. */
 type CpuPerTask = Record<string, number>;
@@ -149,25 +155,25 @@ async function oneRun(
   payloads: { singles: UploadPayload[]; batches: UploadPayload[]; realUploads: UploadPayload[] },
   stack: BenchmarkStack | null,
 ): Promise<RunFigures> {
-  const { durationMs } = options;
+  const { durationMs, loads } = options;
   const singleCpu = startCpuMeter(stack);
-  const single = await runClosedLoop(client, payloads.singles, {
-    clients: options.clients,
-    durationMs,
-  });
+  const single = loads.has('single')
+    ? await runClosedLoop(client, payloads.singles, { clients: options.clients, durationMs })
+    : emptyResult();
   const singleCpuPerTask = singleCpu(single.tasks);
-  const latency = await runOpenLoop(client, payloads.singles, {
-    ratePerSecond: options.rate,
-    durationMs,
-  });
+  const latency = loads.has('latency')
+    ? await runOpenLoop(client, payloads.singles, { ratePerSecond: options.rate, durationMs })
+    : emptyResult();
   const batchedCpu = startCpuMeter(stack);
-  const batched = await runClosedLoop(client, payloads.batches, {
-    clients: options.batchedClients,
-    durationMs,
-  });
+  const batched = loads.has('batched')
+    ? await runClosedLoop(client, payloads.batches, {
+        clients: options.batchedClients,
+        durationMs,
+      })
+    : emptyResult();
   const batchedCpuPerTask = batchedCpu(batched.tasks);
   const realWorld =
-    payloads.realUploads.length > 0
+    loads.has('realworld') && payloads.realUploads.length > 0
       ? await runClosedLoop(client, payloads.realUploads, {
           clients: options.batchedClients,
           durationMs,
@@ -187,6 +193,7 @@ async function oneRun(
 function startCpuMeter(stack: BenchmarkStack | null): (tasks: number) => CpuPerTask {
   const before = stack?.cpuMilliseconds() ?? {};
   return (tasks) => {
+    if (tasks === 0) return {};
     const after = stack?.cpuMilliseconds() ?? {};
     return Object.fromEntries(
       Object.keys(after).map((name) => [name, round((after[name] - before[name]) / tasks, 2)]),
@@ -259,6 +266,7 @@ function buildReport(
       latency_ms_p99: round(percentile(run.latency.latenciesMs, 99)),
       latency_achieved_tasks_per_second: round(run.latency.tasksPerSecond),
       batched_images_per_second: round(run.batched.imagesPerSecond),
+      cpu_ms_per_16_image_task: run.batchedCpu,
       realworld_images_per_second: round(run.realWorld.imagesPerSecond),
     })),
   };
@@ -338,6 +346,7 @@ function readOptions(): Options {
       label: { type: 'string' },
       'cpu-prof': { type: 'string' },
       'skip-ceiling': { type: 'boolean', default: false },
+      loads: { type: 'string', default: LOAD_NAMES.join(',') },
       help: { type: 'boolean', default: false },
     },
   });
@@ -366,7 +375,17 @@ function readOptions(): Options {
     label: values.label,
     cpuProfileDirectory,
     isCeilingSkipped: values['skip-ceiling'],
+    loads: loadNames(values.loads),
   };
+}
+
+function loadNames(list: string): Set<LoadName> {
+  const names = list.split(',').map((name) => name.trim());
+  const unknown = names.filter((name) => !(LOAD_NAMES as readonly string[]).includes(name));
+  if (unknown.length > 0 || names.length === 0) {
+    throw new Error(`--loads takes names among ${LOAD_NAMES.join(', ')}, got "${list}"`);
+  }
+  return new Set(names as LoadName[]);
 }
 
 function positive(name: string, value: string): number {
