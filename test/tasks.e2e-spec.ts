@@ -1,8 +1,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { crc32 } from 'node:zlib';
 
 import { Client } from 'pg';
+import sharp from 'sharp';
 
+import { encodeInputPreviewPixels } from '../libs/digit-reading/input-preview';
 import {
   fileFromDisk,
   submitImages,
@@ -104,9 +107,14 @@ describe('Tasks API (real API, worker, Redis and Postgres)', () => {
     });
 
     it('should return what the model saw as a 28x28 PNG when asked with include=input', async () => {
-      const { result_id: id } = (await (
-        await submitImages(stack.baseUrl, [syntheticDigitPng(1)])
-      ).json()) as {
+      // A header that claims 4000x4000 pixels fails only when decoded: that image has no input.
+      const lying = syntheticDigitPng(1);
+      lying.bytes = Buffer.from(lying.bytes);
+      lying.bytes.writeUInt32BE(4000, 16);
+      lying.bytes.writeUInt32BE(4000, 20);
+      lying.bytes.writeUInt32BE(crc32(lying.bytes.subarray(12, 29)), 29);
+      const files = [syntheticDigitPng(1), { ...lying, name: 'lying.png' }, syntheticDigitPng(0)];
+      const { result_id: id } = (await (await submitImages(stack.baseUrl, files)).json()) as {
         result_id: string;
       };
       await waitForResult(stack.baseUrl, id);
@@ -120,13 +128,50 @@ describe('Tasks API (real API, worker, Redis and Postgres)', () => {
       const bad = await fetch(`${stack.baseUrl}/tasks/result/${id}?include=everything`);
 
       expect(plain.images[0]).not.toHaveProperty('input');
-      const png = Buffer.from(
-        withInput.images[0].input!.replace('data:image/png;base64,', ''),
-        'base64',
+      const stored = await queryStack(
+        `SELECT input_pixels, input_png FROM prediction_task_images WHERE task_id = $1 ORDER BY position`,
+        [id],
       );
-      expect(png.subarray(1, 4).toString('ascii')).toBe('PNG');
-      expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([28, 28]);
+      expect(withInput.images[1].error?.code).toBe('corrupt-image');
+      expect(withInput.images[1]).not.toHaveProperty('input');
+      expect(stored.map((row) => [row.input_pixels === null, row.input_png])).toEqual([
+        [false, null],
+        [true, null],
+        [false, null],
+      ]);
+      for (const index of [0, 2]) {
+        const png = Buffer.from(
+          withInput.images[index].input!.replace('data:image/png;base64,', ''),
+          'base64',
+        );
+        const { data, info } = await sharp(png)
+          .extractChannel(0)
+          .raw()
+          .toBuffer({ resolveWithObject: true });
+        expect(info).toMatchObject({ width: 28, height: 28 });
+        expect(data.equals(stored[index].input_pixels as Buffer)).toBe(true);
+      }
       expect(bad.status).toBe(400);
+    });
+
+    it('should still return the PNG preview of an image stored before previews were kept as pixels', async () => {
+      const { result_id: id } = (await (
+        await submitImages(stack.baseUrl, [syntheticDigitPng(1)])
+      ).json()) as { result_id: string };
+      await waitForResult(stack.baseUrl, id);
+      const legacyPng = encodeInputPreviewPixels(new Uint8Array(784).fill(200));
+      await queryStack(
+        `UPDATE prediction_task_images SET input_pixels = NULL, input_png = $2 WHERE task_id = $1`,
+        [id, legacyPng],
+      );
+
+      const withInput = (await (
+        await fetch(`${stack.baseUrl}/tasks/result/${id}?include=input`)
+      ).json()) as TaskResult;
+
+      expect(withInput.images[0].input).toBe(
+        `data:image/png;base64,${legacyPng.toString('base64')}`,
+      );
     });
 
     it('should record the task in Postgres and drop the image bytes once finished', async () => {

@@ -1,12 +1,22 @@
 import sharp from 'sharp';
 
-import { encodeInputPreview } from './input-preview';
+import {
+  encodeInputPreview,
+  encodeInputPreviewPixels,
+  INPUT_PREVIEW_BYTES,
+  toInputPreviewPixels,
+} from './input-preview';
+
+function sampleInput(): Float32Array {
+  const pixels = Float32Array.from({ length: 784 }, (_, index) => (index % 29) / 28);
+  pixels[0] = 1.5;
+  pixels[1] = -0.5;
+  return pixels;
+}
 
 describe(encodeInputPreview.name, () => {
   it('should encode a 28x28 grey PNG that decodes to the input scaled to 0-255', async () => {
-    const pixels = Float32Array.from({ length: 784 }, (_, index) => (index % 29) / 28);
-    pixels[0] = 1.5;
-    pixels[1] = -0.5;
+    const pixels = sampleInput();
 
     const png = encodeInputPreview(pixels);
 
@@ -19,5 +29,20 @@ describe(encodeInputPreview.name, () => {
       Math.round(Math.min(1, Math.max(0, value)) * 255),
     );
     expect(Array.from(data)).toEqual(expected);
+  });
+});
+
+describe(encodeInputPreviewPixels.name, () => {
+  it('should encode stored preview pixels to the same PNG as the input they came from', () => {
+    const pixels = sampleInput();
+
+    const stored = toInputPreviewPixels(pixels);
+
+    expect(stored).toHaveLength(INPUT_PREVIEW_BYTES);
+    expect(encodeInputPreviewPixels(stored).equals(encodeInputPreview(pixels))).toBe(true);
+  });
+
+  it('should refuse pixels that are not a 28x28 preview', () => {
+    expect(() => encodeInputPreviewPixels(new Uint8Array(100))).toThrow(/784 pixels, not 100/);
   });
 });

@@ -1,11 +1,15 @@
 import { DataSourceOptions } from 'typeorm';
 
 import { CreatePredictionTasks1764868000000 } from './migrations/1764868000000-create-prediction-tasks';
+import { InputPreviewPixels1765000000000 } from './migrations/1765000000000-input-preview-pixels';
 import { PredictionTaskImage } from './prediction-task-image.entity';
 import { PredictionTask } from './prediction-task.entity';
 
 export const PERSISTENCE_ENTITIES = [PredictionTask, PredictionTaskImage];
-export const PERSISTENCE_MIGRATIONS = [CreatePredictionTasks1764868000000];
+export const PERSISTENCE_MIGRATIONS = [
+  CreatePredictionTasks1764868000000,
+  InputPreviewPixels1765000000000,
+];
 
 /**
  * Postgres connection shared by the API, the worker and the TypeORM CLI. The schema is

@@ -56,7 +56,14 @@ export class PredictionTaskImage {
   @Column({ name: 'error_message', type: 'text', nullable: true })
   errorMessage!: string | null;
 
-  /** The 28x28 input the model saw, as PNG; loaded only when a client asks for it. */
+  /**
+   * The 28x28 input the model saw, as 784 grey bytes row by row; loaded only when a client
+   * asks for it, and encoded as PNG then.
+   */
+  @Column({ name: 'input_pixels', type: 'bytea', nullable: true, select: false })
+  inputPixels!: Buffer | null;
+
+  /** The same input as PNG, in rows written before input_pixels existed; never written now. */
   @Column({ name: 'input_png', type: 'bytea', nullable: true, select: false })
   inputPng!: Buffer | null;
 }

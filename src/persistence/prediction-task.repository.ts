@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In, LessThan } from 'typeorm';
 
+import { INPUT_PREVIEW_BYTES } from '../../libs/digit-reading/input-preview';
 import { PredictionTaskImage } from './prediction-task-image.entity';
 import {
   FINISHED_STATUSES,
@@ -55,7 +56,14 @@ export interface ImageOutcome {
   uncertain: boolean;
   errorCode: string | null;
   errorMessage: string | null;
-  inputPng: Buffer | null;
+  /** The model input as 8-bit grey preview pixels (784 bytes), null when none was read. */
+  inputPixels: Uint8Array | null;
+}
+
+/** What is stored of the model input an image gave, by format; see PredictionTaskImage. */
+export interface StoredInputPreview {
+  pixels: Buffer | null;
+  png: Buffer | null;
 }
 
 /**
@@ -193,16 +201,21 @@ export class PredictionTaskRepository {
     return tasks;
   }
 
-  /** The 28x28 model inputs of a task's images, by position. */
-  async findInputPreviews(taskId: string): Promise<Map<number, Buffer>> {
+  /** The 28x28 model inputs of a task's images, by position; images without one are left out. */
+  async findInputPreviews(taskId: string): Promise<Map<number, StoredInputPreview>> {
     const rows = await this.dataSource
       .getRepository(PredictionTaskImage)
       .createQueryBuilder('image')
       .select('image.position')
+      .addSelect('image.inputPixels')
       .addSelect('image.inputPng')
       .where('image.task_id = :taskId', { taskId })
       .getMany();
-    return new Map(rows.flatMap((row) => (row.inputPng ? [[row.position, row.inputPng]] : [])));
+    return new Map(
+      rows
+        .filter((row) => row.inputPixels || row.inputPng)
+        .map((row) => [row.position, { pixels: row.inputPixels, png: row.inputPng }]),
+    );
   }
 
   /**
@@ -252,9 +265,14 @@ export class PredictionTaskRepository {
     modelVersion: string,
     options = { shouldKeepImages: false },
   ): Promise<boolean> {
-    // Outcomes travel as one JSON parameter; the previews as a bytea[] beside it, by index.
-    const rows = outcomes.map((outcome, index) => ({
-      index: index + 1,
+    // Outcomes travel as one JSON parameter. The preview pixels of all images travel as one
+    // bytea parameter, which node-postgres sends as binary (a bytea[] would go as hex text),
+    // and each image takes its slice of it.
+    const previews = outcomes.flatMap((outcome) =>
+      outcome.inputPixels ? [outcome.inputPixels] : [],
+    );
+    let previewSlot = 0;
+    const rows = outcomes.map((outcome) => ({
       position: outcome.position,
       digit: outcome.digit,
       confidence: outcome.confidence,
@@ -262,6 +280,7 @@ export class PredictionTaskRepository {
       uncertain: outcome.uncertain,
       error_code: outcome.errorCode,
       error_message: outcome.errorMessage,
+      preview_offset: outcome.inputPixels ? previewSlot++ * INPUT_PREVIEW_BYTES : null,
     }));
     const claimed = await this.dataSource.query<Array<{ claimed: number }>>(
       `WITH ${RELAXED_COMMIT}, claimed AS (
@@ -274,12 +293,12 @@ export class PredictionTaskRepository {
          UPDATE prediction_task_images AS image
             SET digit = outcome.digit, confidence = outcome.confidence,
                 probabilities = outcome.probabilities, uncertain = outcome.uncertain,
-                error_code = outcome.error_code,
-                error_message = outcome.error_message, input_png = ($7::bytea[])[outcome.index],
+                error_code = outcome.error_code, error_message = outcome.error_message,
+                input_pixels = substring($7::bytea FROM outcome.preview_offset + 1 FOR $9),
                 bytes = CASE WHEN $8 THEN image.bytes END
            FROM jsonb_to_recordset($6::jsonb) AS outcome(
-                  index int, position int, digit smallint, confidence real, probabilities real[],
-                  uncertain boolean, error_code varchar, error_message text)
+                  position int, digit smallint, confidence real, probabilities real[],
+                  uncertain boolean, error_code varchar, error_message text, preview_offset int)
           WHERE image.task_id IN (SELECT id FROM claimed) AND image.position = outcome.position
        )
        SELECT count(*)::int AS claimed FROM claimed`,
@@ -290,8 +309,9 @@ export class PredictionTaskRepository {
         modelVersion,
         PredictionTaskStatus.Active,
         JSON.stringify(rows),
-        outcomes.map((outcome) => outcome.inputPng),
+        Buffer.concat(previews),
         options.shouldKeepImages,
+        INPUT_PREVIEW_BYTES,
       ],
     );
     return claimed[0].claimed > 0;

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Job } from 'bull';
 
-import { encodeInputPreview } from '../../libs/digit-reading/input-preview';
+import { toInputPreviewPixels } from '../../libs/digit-reading/input-preview';
 import { AppConfigService } from '../config/app-config.service';
 import { DigitReadingService } from '../inference/digit-reading.service';
 import { WorkerMetrics } from '../metrics/worker-metrics.service';
@@ -54,9 +54,6 @@ export class PredictDigitsProcessor {
     const { readings, timings } = await this.digitReading.read(images.map((image) => image.bytes));
     this.metrics.recordInference(readings, timings);
 
-    const previews = readings.map((reading) =>
-      reading.input ? encodeInputPreview(reading.input) : null,
-    );
     const outcomes = readings.map((reading, index) => ({
       position: images[index].position,
       digit: reading.digit,
@@ -65,7 +62,8 @@ export class PredictDigitsProcessor {
       uncertain: reading.uncertain,
       errorCode: reading.error?.code ?? null,
       errorMessage: reading.error ? `${images[index].filename}: ${reading.error.message}` : null,
-      inputPng: previews[index],
+      // Kept as pixels; the API encodes the PNG when a client asks for it (rarely).
+      inputPixels: reading.input ? toInputPreviewPixels(reading.input) : null,
     }));
     const totalMs = performance.now() - started;
     const isSaved = await this.tasks.completeTask(

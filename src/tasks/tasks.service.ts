@@ -3,6 +3,7 @@ import type { Request } from 'express';
 import { createHash, randomUUID } from 'node:crypto';
 import { QueryFailedError } from 'typeorm';
 
+import { encodeInputPreviewPixels } from '../../libs/digit-reading/input-preview';
 import { ImageRejectedError } from '../../libs/imaging/image-rejected-error';
 import { inspectImage } from '../../libs/imaging/inspect-image';
 import { ErrorCode, FileProblem, LensqError } from '../common/lensq-error';
@@ -105,7 +106,8 @@ export class TasksService {
     if (options.isInputIncluded) {
       const previews = await this.withDatabase(() => this.tasks.findInputPreviews(task.id));
       for (const image of response.images) {
-        const png = previews.get(image.index);
+        const preview = previews.get(image.index);
+        const png = preview?.pixels ? encodeInputPreviewPixels(preview.pixels) : preview?.png;
         if (png) image.input = `data:image/png;base64,${png.toString('base64')}`;
       }
     }
