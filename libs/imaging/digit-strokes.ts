@@ -32,11 +32,23 @@ export interface InkStrokes {
   strokeWidth: number;
 }
 
+/** The strokes `findDigitStrokes` kept, with how much of the image's ink they are. */
+export interface SelectedStrokes extends InkStrokes {
+  /**
+   * Share of the image's ink that the kept strokes hold, in (0, 1]: area above the threshold,
+   * ruled lines taken out, not counting specks or groups lying along the border.
+   */
+  inkShare: number;
+}
+
 /** How much less a group of ink touching the image border counts when picking the digit. */
 const BORDER_PENALTY = 0.2;
 
 /** How much less it counts when it lies along the border: a band at one edge, or a frame. */
 const ALONG_BORDER_PENALTY = 0.02;
+
+/** A group of ink smaller than this share of the main group's area is a speck, never a part. */
+const MIN_PART_SHARE = 0.05;
 
 /** Ruled paper has at least this many parallel lines; a digit has fewer straight strokes. */
 const MIN_RULED_LINES = 3;
@@ -63,7 +75,7 @@ const MIN_INK_CONTRAST = 24;
  * (Otsu), keep the main group of connected strokes, and map stroke strength to [0, 1] so faint
  * pencil and heavy marker end up alike. Returns undefined when there is no ink.
  */
-export function findDigitStrokes(inkWithLines: GreyRaster): InkStrokes | undefined {
+export function findDigitStrokes(inkWithLines: GreyRaster): SelectedStrokes | undefined {
   const peak = maximumValue(boxBlur(inkWithLines, 1).data);
   if (peak < MIN_INK_CONTRAST) {
     return undefined;
@@ -106,7 +118,28 @@ export function findDigitStrokes(inkWithLines: GreyRaster): InkStrokes | undefin
     strength,
     box: unionBox(kept, ink.width, ink.height),
     strokeWidth: estimateStrokeWidth(keptMask),
+    inkShare: keptInkShare(selection),
   };
+}
+
+/**
+ * How much of the ink that could be part of a digit the kept strokes hold. Groups the selection
+ * would never keep are left out: specks (below its size bar) and frames or paper edges along the
+ * border; ruled lines are already gone from the ink it worked on.
+ */
+function keptInkShare(selection: StrokeSelection): number {
+  const { ink, kept, main, components } = selection;
+  const keptArea = kept.reduce((sum, component) => sum + component.area, 0);
+  let inkArea = keptArea;
+  for (const component of components) {
+    const isSpeck = component.area < MIN_PART_SHARE * main.area;
+    const isAlongBorder =
+      component.touchesBorder && (liesAlongBorder(component, ink) || spansImage(component, ink));
+    if (!isSpeck && !isAlongBorder && !kept.includes(component)) {
+      inkArea += component.area;
+    }
+  }
+  return keptArea / inkArea;
 }
 
 /**
@@ -145,6 +178,8 @@ interface StrokeSelection {
   labels: Int32Array;
   kept: Component[];
   main: Component;
+  /** Every group of ink at this threshold, kept or not. */
+  components: Component[];
 }
 
 /**
@@ -298,7 +333,7 @@ function selectAtThreshold(
   if (kept.length === 0 || !isLargeEnough(kept[0], ink)) {
     return undefined;
   }
-  return { ink, threshold, labels, kept, main: kept[0] };
+  return { ink, threshold, labels, kept, main: kept[0], components };
 }
 
 function dilateMask(mask: Uint8Array, raster: GreyRaster, radius: number): Uint8Array {
@@ -348,7 +383,7 @@ function selectDigitComponents(components: Component[], raster: GreyRaster): Com
     (component) =>
       component !== main &&
       (main.touchesBorder || !component.touchesBorder) &&
-      component.area >= 0.05 * main.area &&
+      component.area >= MIN_PART_SHARE * main.area &&
       boxGap(component, main) <= reach,
   );
   return [main, ...others];

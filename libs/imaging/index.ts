@@ -13,4 +13,9 @@ export type { ImageRejectionCode } from './image-rejected-error';
 export { assertWithinLimits, DEFAULT_MAX_PIXELS, inspectImage } from './inspect-image';
 export type { ImageInfo, ImageLimits } from './inspect-image';
 export { DIGIT_IMAGE_SIZE, normaliseDigitImage } from './normalise-digit-image';
-export type { InkPolarity, NormalisedDigit } from './normalise-digit-image';
+export type {
+  InkPolarity,
+  NormalisedDigit,
+  StrokeDoubt,
+  StrokeDoubtCode,
+} from './normalise-digit-image';

@@ -388,6 +388,51 @@ describe(normaliseDigitImage.name, () => {
     expect(sut.isBlank).toBe(true);
   });
 
+  const hatching = Array.from(
+    { length: 15 },
+    (_, index) =>
+      `<line x1="${index * 16 - 92}" y1="140" x2="${index * 16 + 28}" y2="20" ` +
+      'stroke="#111" stroke-width="4"/>',
+  ).join('');
+  it.each([
+    ['a filled disc', '<circle cx="80" cy="80" r="45" fill="#111"/>', 'solid-ink'],
+    ['hatching across the image', hatching, 'most-ink-set-aside'],
+  ])('should doubt the strokes found in %s', async (_, scenery, code) => {
+    const bytes = await digitPng({ strokeWidth: 0, scenery });
+
+    const sut = await normaliseDigitImage(bytes, LIMITS);
+
+    expect(sut.isBlank).toBe(false);
+    expect(sut.strokeDoubt).toEqual({ code, message: expect.any(String) as string });
+  });
+
+  const darkGridLines = gridLines.replaceAll('#a0b0c0', '#555');
+  const specks = [
+    [20, 30],
+    [140, 120],
+    [30, 140],
+    [130, 20],
+  ]
+    .map(([x, y]) => `<circle cx="${x}" cy="${y}" r="2" fill="#111"/>`)
+    .join('');
+  const shadow =
+    '<defs><filter id="soft"><feGaussianBlur stdDeviation="10"/></filter></defs>' +
+    '<rect x="60" y="50" width="110" height="120" fill="#666" filter="url(#soft)"/>';
+  it.each([
+    ['in thick marker', { strokeWidth: 36 }],
+    ['on squared paper with dark lines', { scenery: darkGridLines }],
+    ['partly in a shadow', { scenery: shadow }],
+    ['among a few specks', { scenery: specks }],
+    ...scenes,
+  ])('should not doubt a digit drawn %s', async (_, drawing) => {
+    const bytes = await digitPng(drawing);
+
+    const sut = await normaliseDigitImage(bytes, LIMITS);
+
+    expect(sut.isBlank).toBe(false);
+    expect(sut.strokeDoubt).toBeUndefined();
+  });
+
   it('should refuse SVG before anything renders it', async () => {
     const error = await rejectionOf(digitSvg());
 
@@ -414,6 +459,7 @@ describe(normaliseDigitImage.name, () => {
         const sut = await normaliseDigitImage(readFileSync(join(casesFolder, name)), LIMITS);
 
         expectMnistLike(sut);
+        expect(sut.strokeDoubt).toBeUndefined();
       },
     );
 
@@ -438,6 +484,19 @@ describe(normaliseDigitImage.name, () => {
       const sut = await normaliseDigitImage(readFileSync(join(singleFolder, name)), LIMITS);
 
       expectMnistLike(sut);
+    });
+
+    it('should doubt none of the real single-digit uploads', async () => {
+      const doubted: string[] = [];
+
+      for (const name of listImages(singleFolder)) {
+        const sut = await normaliseDigitImage(readFileSync(join(singleFolder, name)), LIMITS);
+        if (sut.strokeDoubt) {
+          doubted.push(`${name}: ${sut.strokeDoubt.code}`);
+        }
+      }
+
+      expect(doubted).toEqual([]);
     });
   },
 );

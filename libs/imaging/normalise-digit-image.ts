@@ -1,6 +1,6 @@
 import { decodeImage, DecodedImage, PixelBox } from './decode-image';
 import { DIGIT_IMAGE_SIZE, fitIntoDigitFrame } from './digit-frame';
-import { findDigitStrokes, InkStrokes, StrokeBox } from './digit-strokes';
+import { findDigitStrokes, SelectedStrokes, StrokeBox } from './digit-strokes';
 import {
   boxBlur,
   createRaster,
@@ -24,6 +24,25 @@ const WORKING_MAX_SIDE = 640;
 /** Digits whose box is at most this many working pixels are read again from the full image. */
 const SMALL_DIGIT_SIDE = 0.4 * WORKING_MAX_SIDE;
 
+/**
+ * Background at least this share of the strokes' contrast above the paper is solid ink, not a
+ * shadow: inside the digit's box, real uploads reach 0.23 at most (../shared/realworld/single,
+ * shadows and vignettes included); a filled shape, 1.
+ */
+const SOLID_INK_LEVEL = 0.75;
+
+/**
+ * Solid ink over more than this many times the strokes' own area makes the strokes an outline:
+ * a filled disc has 3.6, a filled square 19; real uploads 0.
+ */
+const MAX_SOLID_INK_RATIO = 1;
+
+/**
+ * Kept strokes holding less than this share of the image's ink are doubtful: real uploads of
+ * one digit hold 1.00 (the lowest of ../shared/realworld/single), hatching 0.21.
+ */
+const MIN_KEPT_INK_SHARE = 0.5;
+
 /** How the digit was drawn relative to its background. */
 export type InkPolarity = 'dark-on-light' | 'light-on-dark';
 
@@ -41,6 +60,26 @@ export interface NormalisedDigit {
   inkBox?: PixelBox;
   /** Format and stored size of the upload. */
   source: ImageInfo;
+  /**
+   * Why the strokes found may not be a digit at all, although they look like one; absent when
+   * nothing casts doubt on them (always when blank). `pixels` are the same either way.
+   */
+  strokeDoubt?: StrokeDoubt;
+}
+
+/**
+ * - `solid-ink`: a filled area of ink wider than any pen stroke was taken for background, so the
+ *   strokes are only its outline (a filled disc comes out as a ring, a "0").
+ * - `most-ink-set-aside`: the strokes hold only a small share of the image's ink (hatching, noise,
+ *   several digits or objects): the rest was set aside as not part of the digit.
+ */
+export type StrokeDoubtCode = 'solid-ink' | 'most-ink-set-aside';
+
+/** Why the strokes returned are doubtful as a digit. */
+export interface StrokeDoubt {
+  code: StrokeDoubtCode;
+  /** One sentence for a person, with the measured value. */
+  message: string;
 }
 
 /** How the ink shows: the grey level behind transparent pixels, and the ink's polarity. */
@@ -52,7 +91,19 @@ interface InkLook {
 interface InkReading {
   image: DecodedImage;
   look: InkLook;
-  strokes: InkStrokes | undefined;
+  strokes: SelectedStrokes | undefined;
+  /** Ink-dark background inside the strokes' box, in multiples of the strokes' area. */
+  solidInk: number;
+}
+
+/** Ink as a bright signal, with the background estimated under it and what is left of it. */
+interface InkLayers {
+  /** Ink bright on dark, before the background is taken out. */
+  inkBright: GreyRaster;
+  /** The background estimate; undefined when it is zero everywhere. */
+  background: GreyRaster | undefined;
+  /** Ink with the background taken out. */
+  ink: GreyRaster;
 }
 
 /**
@@ -78,7 +129,7 @@ export async function normaliseDigitImage(
 
   const detail = await readDetail(bytes, limits, first);
   const reading = detail?.strokes ? detail : first;
-  const strokes = reading.strokes as InkStrokes;
+  const strokes = reading.strokes as SelectedStrokes;
 
   const pixels = fitIntoDigitFrame(strokes);
   return {
@@ -88,6 +139,7 @@ export async function normaliseDigitImage(
     polarity: first.look.polarity,
     inkBox: toSourceBox(strokes.box, reading.image),
     source: overview.source,
+    strokeDoubt: judgeStrokes(reading.solidInk, first.strokes.inkShare),
   };
 }
 
@@ -97,8 +149,10 @@ function readInk(image: DecodedImage, knownLook?: InkLook): InkReading {
     ? { look: knownLook, grey: flattenToGrey(image, knownLook.transparentAs) }
     : judgeLook(image);
 
-  const ink = removeBackground(grey, look.polarity);
-  return { image, look, strokes: findDigitStrokes(ink) };
+  const layers = removeBackground(grey, look.polarity);
+  const strokes = findDigitStrokes(layers.ink);
+  const solidInk = strokes ? measureSolidInk(strokes, layers) : 0;
+  return { image, look, strokes, solidInk };
 }
 
 /**
@@ -219,7 +273,7 @@ function detectPolarity(grey: GreyRaster): InkPolarity {
 
 /** Stroke width relative to the size of the ink found with `polarity`; Infinity for none. */
 function strokeThickness(grey: GreyRaster, polarity: InkPolarity): number {
-  const strokes = findDigitStrokes(removeBackground(grey, polarity));
+  const strokes = findDigitStrokes(removeBackground(grey, polarity).ink);
   if (!strokes) {
     return Infinity;
   }
@@ -248,7 +302,7 @@ function borderMedian(grey: GreyRaster): number {
  * shadows, tinted paper) is estimated with a grey-level opening wider than any stroke, which
  * keeps slow changes of brightness and drops the strokes, then subtracted.
  */
-function removeBackground(grey: GreyRaster, polarity: InkPolarity): GreyRaster {
+function removeBackground(grey: GreyRaster, polarity: InkPolarity): InkLayers {
   const inkBright = createRaster(grey.width, grey.height);
   const bright = inkBright.data;
   if (polarity === 'dark-on-light') {
@@ -267,12 +321,76 @@ function removeBackground(grey: GreyRaster, polarity: InkPolarity): GreyRaster {
     for (let index = 0; index < output.length; index++) {
       output[index] = max(0, bright[index]);
     }
-    return ink;
+    return { inkBright, background, ink };
   }
   for (let index = 0; index < output.length; index++) {
     output[index] = max(0, bright[index] - background.data[index]);
   }
-  return ink;
+  return { inkBright, background, ink };
+}
+
+/**
+ * How much ink-dark background lies inside the strokes' box, in multiples of the strokes' own
+ * area. The opening that estimates the background only keeps areas wider than any stroke, so
+ * background as dark as the strokes is a filled shape whose inside was taken out. The paper level
+ * is the lowest background in the box. 0 when there is no background.
+ */
+function measureSolidInk(strokes: SelectedStrokes, layers: InkLayers): number {
+  const { inkBright, background } = layers;
+  if (!background) {
+    return 0;
+  }
+
+  const { box, strength } = strokes;
+  const { width } = strength;
+  const histogram = new Int32Array(256);
+  let strokeSum = 0;
+  let strokeArea = 0;
+  for (let y = box.top; y < box.bottom; y++) {
+    for (let x = box.left; x < box.right; x++) {
+      const index = y * width + x;
+      histogram[min(255, floor(background.data[index]))]++;
+      if (strength.data[index] >= 0.5) {
+        strokeSum += inkBright.data[index];
+        strokeArea++;
+      }
+    }
+  }
+  if (strokeArea === 0) {
+    return 0;
+  }
+
+  let paper = 0;
+  while (paper < 255 && histogram[paper] === 0) {
+    paper++;
+  }
+  const solidFrom = ceil(paper + SOLID_INK_LEVEL * (strokeSum / strokeArea - paper));
+  let solidArea = 0;
+  for (let level = max(0, solidFrom); level < 256; level++) {
+    solidArea += histogram[level];
+  }
+  return solidArea / strokeArea;
+}
+
+/** The first reason, if any, to doubt that the strokes found are a digit. */
+function judgeStrokes(solidInk: number, inkShare: number): StrokeDoubt | undefined {
+  if (solidInk > MAX_SOLID_INK_RATIO) {
+    return {
+      code: 'solid-ink',
+      message:
+        `A filled area of ink ${solidInk.toFixed(1)} times the strokes' area was taken for ` +
+        'background: the strokes are only its outline.',
+    };
+  }
+  if (inkShare < MIN_KEPT_INK_SHARE) {
+    return {
+      code: 'most-ink-set-aside',
+      message:
+        `The strokes hold only ${round(inkShare * 100)}% of the ink in the image: the rest was ` +
+        'set aside as not part of a digit.',
+    };
+  }
+  return undefined;
 }
 
 /**
