@@ -8,6 +8,31 @@ const INK_FLOOR = 0.05;
 
 type Point = [number, number];
 
+/** One way of drawing something that is no digit; returns the pen width it used. */
+export type NonDigitFamily = (canvas: Float32Array, random: SeededRandom) => number;
+
+/**
+ * What the classifier is trained with. The order matters: the family is drawn from the seeded
+ * stream by its index, so changing this list changes the trained weights.
+ */
+export const CLASSIFIER_NON_DIGIT_FAMILIES: readonly NonDigitFamily[] = [
+  drawTangle,
+  fillBlob,
+  drawParallelLines,
+  drawSpeckles,
+];
+
+/**
+ * What the non-digit detector is fitted with: the classifier's families and rounder loops. A
+ * scribble made of smooth loops is what the classifier, trained only on sharp tangles, still
+ * took for a 0; the detector sees such loops, the classifier's training (and so its committed
+ * weights) does not change.
+ */
+export const DETECTOR_NON_DIGIT_FAMILIES: readonly NonDigitFamily[] = [
+  ...CLASSIFIER_NON_DIGIT_FAMILIES,
+  drawLoops,
+];
+
 /**
  * A random 28x28 image that is no digit, framed exactly as the upload normaliser frames ink
  * (`fitIntoDigitFrame`: longest side 20 px, centred by mass). Training shows the network these
@@ -18,20 +43,13 @@ type Point = [number, number];
  * (libs/digit-reading/non-digit-samples.ts): other shapes, drawn another way, and no letters,
  * so that the evaluation measures what the model learnt rather than what it was shown.
  */
-export function generateNonDigit(random: SeededRandom): Float32Array {
+export function generateNonDigit(
+  random: SeededRandom,
+  families: readonly NonDigitFamily[] = CLASSIFIER_NON_DIGIT_FAMILIES,
+): Float32Array {
   const canvas = new Float32Array(CANVAS * CANVAS);
-  const family = random.integer(4);
-
-  let penWidth: number;
-  if (family === 0) {
-    penWidth = drawTangle(canvas, random);
-  } else if (family === 1) {
-    penWidth = fillBlob(canvas, random);
-  } else if (family === 2) {
-    penWidth = drawParallelLines(canvas, random);
-  } else {
-    penWidth = drawSpeckles(canvas, random);
-  }
+  const draw = families[random.integer(families.length)];
+  const penWidth = draw(canvas, random);
 
   const strength = { data: canvas, width: CANVAS, height: CANVAS };
   return fitIntoDigitFrame({ strength, box: inkBox(canvas), strokeWidth: penWidth });
@@ -119,6 +137,82 @@ function drawSpeckles(canvas: Float32Array, random: SeededRandom): number {
     drawPolyline(canvas, [start, end], width);
   }
   return width;
+}
+
+/**
+ * Smooth loops, as when a pen circles to cross something out: a wandering pen that turns
+ * steadily, a spiral of several turns, or a chain of loops like a row of cursive e's. All cross
+ * or enclose more than any digit does, yet have no sharp corner.
+ */
+function drawLoops(canvas: Float32Array, random: SeededRandom): number {
+  const width = random.uniform(1.5, 3.5);
+  const kind = random.integer(3);
+  const points =
+    kind === 0 ? wanderSmoothly(random) : kind === 1 ? spiral(random) : loopChain(random);
+  drawPolyline(canvas, points, width);
+  return width;
+}
+
+function wanderSmoothly(random: SeededRandom): Point[] {
+  let [x, y] = [random.uniform(20, 44), random.uniform(20, 44)];
+  let heading = random.uniform(0, 2 * Math.PI);
+  let turn = random.uniform(-0.4, 0.4);
+  const points: Point[] = [];
+  const steps = 120 + random.integer(200);
+  for (let step = 0; step < steps; step += 1) {
+    // The turn itself drifts, so the pen draws loops of changing size.
+    turn = Math.max(-0.5, Math.min(0.5, turn + random.uniform(-0.08, 0.08)));
+    heading += turn;
+    x += Math.cos(heading) * 1.2;
+    y += Math.sin(heading) * 1.2;
+    if (x < 6 || x > CANVAS - 6) {
+      heading = Math.PI - heading;
+      x = Math.max(6, Math.min(CANVAS - 6, x));
+    }
+    if (y < 6 || y > CANVAS - 6) {
+      heading = -heading;
+      y = Math.max(6, Math.min(CANVAS - 6, y));
+    }
+    points.push([x, y]);
+  }
+  return points;
+}
+
+function spiral(random: SeededRandom): Point[] {
+  const turns = random.uniform(2.5, 5.5);
+  const [innerRadius, outerRadius] = [random.uniform(1, 6), random.uniform(14, 26)];
+  const phase = random.uniform(0, 2 * Math.PI);
+  const flattening = random.uniform(0.6, 1);
+  const steps = Math.round(turns * 40);
+  const points: Point[] = [];
+  for (let step = 0; step <= steps; step += 1) {
+    const along = step / steps;
+    const angle = phase + along * turns * 2 * Math.PI;
+    const radius = innerRadius + (outerRadius - innerRadius) * along;
+    points.push([
+      CANVAS / 2 + radius * Math.cos(angle),
+      CANVAS / 2 + flattening * radius * Math.sin(angle),
+    ]);
+  }
+  return points;
+}
+
+function loopChain(random: SeededRandom): Point[] {
+  const loops = 3 + random.integer(5);
+  const radius = random.uniform(4, 10);
+  const span = random.uniform(30, 50);
+  const angle = random.uniform(0, 2 * Math.PI);
+  const [cos, sin] = [Math.cos(angle), Math.sin(angle)];
+  const steps = loops * 40;
+  const points: Point[] = [];
+  for (let step = 0; step <= steps; step += 1) {
+    const along = step / steps;
+    const turn = along * loops * 2 * Math.PI;
+    const u = -span / 2 + span * along + radius * Math.cos(turn);
+    const v = 1.3 * radius * Math.sin(turn);
+    points.push([CANVAS / 2 + u * cos - v * sin, CANVAS / 2 + u * sin + v * cos]);
+  }
+  return points;
 }
 
 /** Anti-aliased strokes `width` pixels wide: ink falls off over one pixel at the pen's edge. */
