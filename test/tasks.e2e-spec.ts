@@ -6,6 +6,7 @@ import { Client } from 'pg';
 import sharp from 'sharp';
 
 import { encodeInputPreviewPixels } from '../libs/digit-reading/input-preview';
+import { nonDigitSamples } from '../libs/digit-reading/non-digit-samples';
 import {
   fileFromDisk,
   submitImages,
@@ -203,6 +204,27 @@ describe('Tasks API (real API, worker, Redis and Postgres)', () => {
       expect(result.images[0].error?.code).toBe('blank-image');
       expect(result.images[0].error?.message).toContain('Write the digit in dark ink');
       expect(result.value![1]).toMatch(/^\d$/);
+    });
+
+    it("should answer 'not-a-digit' for a scribble and 'blank-image' for an empty page", async () => {
+      const samples = nonDigitSamples();
+      const pick = (name: string) => ({
+        name: `${name.replace(' ', '-')}.png`,
+        bytes: samples.find((sample) => sample.name === name)!.png,
+        type: 'image/png',
+      });
+      const files = [pick('scribble 3'), pick('blank page')];
+
+      const { result_id: id } = (await (await submitImages(stack.baseUrl, files)).json()) as {
+        result_id: string;
+      };
+      const result = await waitForResult(stack.baseUrl, id);
+
+      expect(result.successful).toBe(true);
+      expect(result.value).toEqual([null, null]);
+      expect(result.images[0].error?.code).toBe('not-a-digit');
+      expect(result.images[0].uncertain).toBe(true);
+      expect(result.images[1].error?.code).toBe('blank-image');
     });
   });
 

@@ -8,6 +8,7 @@ import {
 import { DirectoryModelHandler } from './directory-model-handler';
 import { DigitModelMetadata, readModelMetadata } from './model-metadata';
 import { CLASS_COUNT, foldBatchNormalization, IMAGE_SIZE, stackImages } from './network';
+import { NonDigitDetector, NonDigitVerdict } from './novelty/non-digit-detector';
 import { NoveltyModel, NoveltyVerdict } from './novelty/novelty-model';
 
 export const DIGIT_INPUT_LENGTH = IMAGE_SIZE * IMAGE_SIZE;
@@ -17,6 +18,14 @@ export interface DigitPrediction {
   probabilities: number[];
   /** How far the input is from every digit the model knows; absent without novelty.json. */
   novelty?: NoveltyVerdict;
+  /** Whether the input is no digit at all; absent without non-digit-detector.json. */
+  nonDigit?: NonDigitVerdict;
+}
+
+/** Judges that need a layer's output besides the probabilities. */
+export interface DigitJudges {
+  novelty?: NoveltyModel | null;
+  nonDigit?: NonDigitDetector | null;
 }
 
 /**
@@ -29,6 +38,10 @@ export interface DigitPrediction {
 export class DigitClassifier {
   private readonly inferenceModel: tf.LayersModel;
   private readonly featureModels = new Map<string, tf.LayersModel>();
+  private readonly novelty: NoveltyModel | null;
+  private readonly nonDigit: NonDigitDetector | null;
+  /** The layers whose outputs the judges read, in the order the inference model returns them. */
+  private readonly judgedLayers: string[];
 
   constructor(
     private readonly tf: TensorFlowModule,
@@ -36,15 +49,28 @@ export class DigitClassifier {
     /** The TensorFlow.js backend in use: 'tensorflow' (native) or 'wasm'. */
     readonly backend: TensorFlowBackendName,
     readonly metadata: DigitModelMetadata,
-    private readonly novelty: NoveltyModel | null = null,
+    judges: DigitJudges = {},
   ) {
-    // With a novelty model, one forward pass also yields the features it judges.
-    this.inferenceModel = novelty
-      ? tf.model({
-          inputs: model.inputs,
-          outputs: [model.outputs[0], model.getLayer(novelty.layer).output as tf.SymbolicTensor],
-        })
-      : model;
+    this.novelty = judges.novelty ?? null;
+    this.nonDigit = judges.nonDigit ?? null;
+    this.judgedLayers = [
+      ...new Set(
+        [this.novelty?.layer, this.nonDigit?.layer].filter((layer) => layer !== undefined),
+      ),
+    ];
+    // One forward pass also yields the features the judges read.
+    this.inferenceModel =
+      this.judgedLayers.length > 0
+        ? tf.model({
+            inputs: model.inputs,
+            outputs: [
+              model.outputs[0],
+              ...this.judgedLayers.map(
+                (layer) => model.getLayer(layer).output as tf.SymbolicTensor,
+              ),
+            ],
+          })
+        : model;
   }
 
   /** Loads `model.json`, `weights.bin` and `metadata.json` from a directory. */
@@ -58,8 +84,9 @@ export class DigitClassifier {
     const metadata = await readModelMetadata(modelDirectory, artifacts.userDefinedMetadata);
 
     const novelty = await NoveltyModel.load(modelDirectory);
+    const nonDigit = await NonDigitDetector.load(modelDirectory);
 
-    return new DigitClassifier(tf, model, backend, metadata, novelty);
+    return new DigitClassifier(tf, model, backend, metadata, { novelty, nonDigit });
   }
 
   /** Classifies a batch of images in one forward pass; returns one prediction per image. */
@@ -75,21 +102,28 @@ export class DigitClassifier {
       }
     });
 
-    const [probabilities, features] = this.tf.tidy(() => {
-      const outputs = [this.inferenceModel.predict(stackImages(this.tf, inputs))].flat();
-      return [outputs[0].dataSync(), outputs[1]?.dataSync()];
-    });
-    const featureLength = features ? features.length / inputs.length : 0;
+    const [probabilities, ...layerOutputs] = this.tf.tidy(() =>
+      [this.inferenceModel.predict(stackImages(this.tf, inputs))]
+        .flat()
+        .map((output) => output.dataSync() as Float32Array),
+    );
+    const layerOutput = (layer: string, index: number): Float32Array => {
+      const values = layerOutputs[this.judgedLayers.indexOf(layer)];
+      const length = values.length / inputs.length;
+      return values.subarray(index * length, (index + 1) * length);
+    };
 
-    return inputs.map((_, index) => {
+    return inputs.map((input, index) => {
       const prediction: DigitPrediction = {
         probabilities: Array.from(
           probabilities.subarray(index * CLASS_COUNT, (index + 1) * CLASS_COUNT),
         ),
       };
-      if (this.novelty && features) {
-        const start = index * featureLength;
-        prediction.novelty = this.novelty.judge(features.subarray(start, start + featureLength));
+      if (this.novelty) {
+        prediction.novelty = this.novelty.judge(layerOutput(this.novelty.layer, index));
+      }
+      if (this.nonDigit) {
+        prediction.nonDigit = this.nonDigit.judge(layerOutput(this.nonDigit.layer, index), input);
       }
       return prediction;
     });

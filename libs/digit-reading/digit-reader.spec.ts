@@ -97,6 +97,28 @@ describe(DigitReader.name, () => {
     expect(readings[2]).toMatchObject({ digit: 4, uncertain: false, error: null });
   });
 
+  it("should answer 'not a digit' when the detector says so, and flag what it doubts uncertain", async () => {
+    const scorer: DigitScorer = {
+      predict: (inputs) =>
+        inputs.map((input) => ({
+          probabilities: oneHot(0, 0.99),
+          novelty: { isNovel: false, isUnusual: false },
+          nonDigit: { isNonDigit: input[0] === 9, isUnusual: input[0] >= 8 },
+        })),
+    };
+    const sut = new DigitReader(normalise, scorer, { uncertainBelow: 0.6 });
+
+    const { readings } = await sut.read([Uint8Array.of(9), Uint8Array.of(8), Uint8Array.of(4)]);
+
+    expect(readings[0]).toMatchObject({
+      digit: null,
+      uncertain: true,
+      error: { code: 'not-a-digit', message: expect.stringContaining('one digit per image') },
+    });
+    expect(readings[1]).toMatchObject({ digit: 0, uncertain: true, error: null });
+    expect(readings[2]).toMatchObject({ digit: 0, uncertain: false, error: null });
+  });
+
   it('should flag a digit read with low confidence as uncertain', async () => {
     const scorer: DigitScorer = {
       predict: (inputs) => inputs.map(() => ({ probabilities: oneHot(2, 0.5) })),

@@ -14,6 +14,8 @@ export interface DigitScore {
   probabilities: number[];
   /** Whether the image is far from every digit the model knows, when the model can tell. */
   novelty?: { isNovel: boolean; isUnusual: boolean };
+  /** Whether the image looks like no digit at all, when the model has a detector for it. */
+  nonDigit?: { isNonDigit: boolean; isUnusual: boolean };
 }
 
 /** Scores a batch of normalised digits in one forward pass, at once or later (when batching). */
@@ -52,6 +54,11 @@ export interface DigitReadingTimings {
 const BLANK_IMAGE_MESSAGE =
   'No ink found: the image looks empty. Write the digit in dark ink on light paper (or light ' +
   'on dark) so that it fills most of the picture, and send it again';
+
+/** What a person who sent a scribble, a shape or a pattern can do about it. */
+const NOT_A_DIGIT_MESSAGE =
+  'This does not look like a handwritten digit (a scribble, a shape or a pattern?). Send one ' +
+  'digit per image, written plainly';
 
 /**
  * The one pipeline from uploaded bytes to digits, shared by the worker and the CLI:
@@ -105,19 +112,21 @@ export class DigitReader {
         };
       }
       const score = scoreByImage.get(index)!;
-      if (score.novelty?.isNovel) {
+      if (score.novelty?.isNovel || score.nonDigit?.isNonDigit) {
         // The softmax is confident on anything; far from every digit it has seen, it is guessing.
         return {
           ...toPrediction(score.probabilities),
           digit: null,
           uncertain: true,
-          error: { code: 'not-a-digit', message: 'This does not look like a handwritten digit' },
+          error: { code: 'not-a-digit', message: NOT_A_DIGIT_MESSAGE },
           input: item.pixels,
         };
       }
       const prediction = toPrediction(score.probabilities);
       const isUncertain =
-        prediction.confidence < this.options.uncertainBelow || score.novelty?.isUnusual === true;
+        prediction.confidence < this.options.uncertainBelow ||
+        score.novelty?.isUnusual === true ||
+        score.nonDigit?.isUnusual === true;
       return { ...prediction, uncertain: isUncertain, error: null, input: item.pixels };
     });
 

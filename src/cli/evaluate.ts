@@ -47,7 +47,8 @@ interface EvaluateArguments {
 
 interface EvaluationReport {
   model: { name: string; version: string; backend: string };
-  mnist: MnistEvaluation & { ece: number };
+  /** `refused` and `flaggedUncertain`: what the service would answer for these digits. */
+  mnist: MnistEvaluation & { ece: number; refused: number; flaggedUncertain: number };
   realWorld: (RealWorldEvaluation & { ece: number }) | null;
   nonDigits: NonDigitEvaluation;
   speed: InferenceSpeed;
@@ -73,7 +74,11 @@ async function main(argv: string[]): Promise<number> {
     `Model ${loaded.classifier.metadata.name} ${loaded.modelVersion} on TensorFlow.js ${loaded.backend}`,
   );
 
-  const report = await evaluate(loaded, args, progress);
+  const report = await evaluate(
+    loaded,
+    { ...args, uncertainBelow: settings.UNCERTAIN_BELOW },
+    progress,
+  );
 
   if (args.shouldWriteCard) await writeModelCard(args.modelDir, report);
   process.stdout.write(args.isJson ? `${JSON.stringify(toJson(report))}\n` : formatReport(report));
@@ -82,13 +87,14 @@ async function main(argv: string[]): Promise<number> {
 
 async function evaluate(
   loaded: LoadedDigitReader,
-  args: EvaluateArguments,
+  args: EvaluateArguments & { uncertainBelow: number },
   progress: (line: string) => void,
 ): Promise<EvaluationReport> {
   progress(`MNIST test set from ${args.mnistDir}…`);
   const { test } = await loadMnist(args.mnistDir);
   const mnist = evaluateMnist(loaded.classifier, test.images, test.labels);
-  const mnistEce = expectedCalibrationError(scoreMnist(loaded, test.images, test.labels));
+  const mnistScores = scoreMnist(loaded, test.images, test.labels, args.uncertainBelow);
+  const mnistEce = expectedCalibrationError(mnistScores.scored);
 
   let realWorld: EvaluationReport['realWorld'] = null;
   if (existsSync(args.realWorldDir)) {
@@ -111,30 +117,50 @@ async function evaluate(
       version: loaded.modelVersion,
       backend: loaded.backend,
     },
-    mnist: { ...mnist, ece: mnistEce },
+    mnist: {
+      ...mnist,
+      ece: mnistEce,
+      refused: mnistScores.refused,
+      flaggedUncertain: mnistScores.flaggedUncertain,
+    },
     realWorld,
     nonDigits,
     speed,
   };
 }
 
-/** Confidence and correctness of each MNIST test image, in batches. */
-function scoreMnist(loaded: LoadedDigitReader, images: Uint8Array, labels: Uint8Array) {
+/**
+ * Confidence and correctness of each MNIST test image, in batches, and how many of them the
+ * service would refuse as no digit or flag uncertain (the same rules as `DigitReader`).
+ */
+function scoreMnist(
+  loaded: LoadedDigitReader,
+  images: Uint8Array,
+  labels: Uint8Array,
+  uncertainBelow: number,
+) {
   const scored: Array<{ confidence: number; isCorrect: boolean }> = [];
+  let refused = 0;
+  let flaggedUncertain = 0;
   for (let start = 0; start < labels.length; start += 250) {
     const batch = [];
     for (let index = start; index < Math.min(labels.length, start + 250); index += 1) {
       batch.push(toFloatImage(images, index));
     }
-    loaded.classifier.predict(batch).forEach(({ probabilities }, offset) => {
+    loaded.classifier.predict(batch).forEach(({ probabilities, novelty, nonDigit }, offset) => {
       const confidence = Math.max(...probabilities);
       scored.push({
         confidence,
         isCorrect: probabilities.indexOf(confidence) === labels[start + offset],
       });
+      if (novelty?.isNovel || nonDigit?.isNonDigit) {
+        refused += 1;
+      } else if (confidence < uncertainBelow || novelty?.isUnusual || nonDigit?.isUnusual) {
+        flaggedUncertain += 1;
+      }
     });
   }
-  return scored;
+  return { scored, refused, flaggedUncertain };
 }
 
 function toJson(report: EvaluationReport) {
@@ -147,6 +173,8 @@ function toJson(report: EvaluationReport) {
     mnist_test_count: report.mnist.count,
     mnist_confusion_matrix: report.mnist.confusionMatrix,
     mnist_ece: report.mnist.ece,
+    mnist_test_refused_as_non_digit: report.mnist.refused,
+    mnist_test_flagged_uncertain: report.mnist.flaggedUncertain,
     realworld_accuracy: report.realWorld?.accuracy ?? null,
     realworld_correct: report.realWorld?.correct ?? null,
     realworld_count: report.realWorld?.total ?? null,
@@ -179,6 +207,7 @@ function renderEvaluation(report: EvaluationReport): string {
     '| --- | --- |',
     `| MNIST test accuracy | ${percent(report.mnist.accuracy)} (${report.mnist.correct} of ${report.mnist.count}) |`,
     `| MNIST expected calibration error | ${report.mnist.ece.toFixed(4)} |`,
+    `| MNIST test digits the service would refuse as no digit / flag uncertain | ${report.mnist.refused} / ${report.mnist.flaggedUncertain} of ${report.mnist.count} |`,
   ];
   if (report.realWorld) {
     lines.push(

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 
+import { fitAndSaveNonDigitDetector } from '../../libs/digit-model/novelty/fit-non-digit-detector';
 import { fitAndSaveNoveltyModel } from '../../libs/digit-model/novelty/fit-novelty-model';
 import { loadMnist } from '../../libs/mnist/mnist-dataset';
 import { validateEnvironment } from '../config/environment';
@@ -7,8 +8,9 @@ import { validateEnvironment } from '../config/environment';
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 
 /**
- * `npm run fit-novelty -- [--model DIR] [--data-dir DIR]`: fits novelty.json beside a
- * trained model, so it can say "this is not a digit". `npm run train` does this too.
+ * `npm run fit-novelty -- [--model DIR] [--data-dir DIR]`: fits novelty.json and
+ * non-digit-detector.json beside a trained model, so it can say "this is not a digit".
+ * `npm run train` does this too.
  */
 async function main(argv: string[]): Promise<void> {
   const settings = validateEnvironment(process.env);
@@ -17,9 +19,11 @@ async function main(argv: string[]): Promise<void> {
     optionValue(argv, '--data-dir') ?? path.join(REPO_ROOT, '..', 'shared', 'data', 'mnist'),
   );
 
-  const { path: file, report } = await fitAndSaveNoveltyModel(modelDir, await loadMnist(dataDir));
-
-  process.stdout.write(`${JSON.stringify({ file, ...report })}\n`);
+  const mnist = await loadMnist(dataDir);
+  const novelty = await fitAndSaveNoveltyModel(modelDir, mnist);
+  process.stdout.write(`${JSON.stringify({ file: novelty.path, ...novelty.report })}\n`);
+  const detector = await fitAndSaveNonDigitDetector(modelDir, mnist);
+  process.stdout.write(`${JSON.stringify({ file: detector.path, ...detector.report })}\n`);
 }
 
 function optionValue(argv: string[], name: string): string | undefined {

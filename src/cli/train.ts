@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 
+import { fitAndSaveNonDigitDetector } from '../../libs/digit-model/novelty/fit-non-digit-detector';
 import { fitAndSaveNoveltyModel } from '../../libs/digit-model/novelty/fit-novelty-model';
 import {
   TrainingOptions,
@@ -23,7 +24,7 @@ const DEFAULTS = {
   validationImages: 5000,
   logEveryBatches: 200,
   modelName: 'lensq-digits',
-  modelVersion: '1.1.0',
+  modelVersion: '1.2.0',
 };
 
 const USAGE = `Usage: npm run train -- [options]
@@ -53,9 +54,12 @@ async function main(): Promise<void> {
   const report = await trainDigitModel(options, (line) => process.stdout.write(line), mnist);
   process.stdout.write(`${JSON.stringify(report.metadata, null, 2)}\n`);
 
-  // The model directory is complete only with the novelty model fitted to its weights.
+  // The model directory is complete only with the novelty model and the non-digit detector
+  // fitted to its weights.
   const novelty = await fitAndSaveNoveltyModel(options.outputDirectory, mnist);
   process.stdout.write(`novelty model: ${JSON.stringify(novelty.report)}\n`);
+  const detector = await fitAndSaveNonDigitDetector(options.outputDirectory, mnist);
+  process.stdout.write(`non-digit detector: ${JSON.stringify(detector.report)}\n`);
 }
 
 function parseOptions(argv: string[]): TrainingOptions | undefined {

@@ -1,0 +1,171 @@
+import { writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
+
+import { DigitClassifier } from '../digit-classifier';
+import { toFloatImage } from '../evaluate-mnist';
+import { augmentDigit } from '../training/augmentation';
+import { DETECTOR_NON_DIGIT_FAMILIES, generateNonDigit } from '../training/non-digit-generator';
+import { SeededRandom } from '../training/seeded-random';
+import { MnistDataset, MnistSplit } from '../../mnist/mnist-dataset';
+import { quantile } from './feature-statistics';
+import { NOVELTY_FEATURE_LAYER } from './fit-novelty-model';
+import { INK_SHAPE_FEATURES } from './ink-shape';
+import { fitLogisticRegression } from './logistic-regression';
+import {
+  detectorInput,
+  NON_DIGIT_DETECTOR_FILE,
+  NonDigitDetector,
+  NonDigitDetectorFile,
+} from './non-digit-detector';
+
+export interface NonDigitDetectorOptions {
+  /** Training digits drawn from the model's training images; a third clean, the rest augmented. */
+  digits: number;
+  /** Generated non-digits, from the classifier's families and rounder loops. */
+  nonDigits: number;
+  l2: number;
+}
+
+export const DEFAULT_DETECTOR_OPTIONS: NonDigitDetectorOptions = {
+  digits: 12000,
+  nonDigits: 12000,
+  l2: 1,
+};
+
+// Beyond the 99th percentile of held-out digits a digit is flagged uncertain; beyond the 99.9th
+// it is no digit. Held-out digits are MNIST's, so real uploads, less tidy, sit a little higher.
+const UNUSUAL_QUANTILE = 0.99;
+const REJECT_QUANTILE = 0.999;
+const BATCH = 500;
+const MAX_ITERATIONS = 30;
+/** Held out by training when a model's metadata does not say how many images it trained on. */
+const DEFAULT_VALIDATION_IMAGES = 5000;
+
+export interface NonDigitDetectorReport {
+  digits: number;
+  nonDigits: number;
+  iterations: number;
+  heldOut: number;
+  testFlaggedUnusual: number;
+  testRejected: number;
+  testCount: number;
+}
+
+/**
+ * Fits the non-digit detector to the trained model in `modelDirectory` and writes
+ * `non-digit-detector.json` beside it. `npm run train` and `npm run fit-novelty` both end here.
+ * Seeded from the model's own seed, so the same model and data give the same file.
+ */
+export async function fitAndSaveNonDigitDetector(
+  modelDirectory: string,
+  mnist: MnistDataset,
+  options: NonDigitDetectorOptions = DEFAULT_DETECTOR_OPTIONS,
+): Promise<{ path: string; report: NonDigitDetectorReport }> {
+  const classifier = await DigitClassifier.load(modelDirectory);
+  const { file, report } = fitNonDigitDetector(classifier, mnist, options);
+  classifier.dispose();
+
+  const filePath = path.join(modelDirectory, NON_DIGIT_DETECTOR_FILE);
+  await writeFile(filePath, `${JSON.stringify(file)}\n`);
+  return { path: filePath, report };
+}
+
+export function fitNonDigitDetector(
+  classifier: DigitClassifier,
+  { train, test }: MnistDataset,
+  options: NonDigitDetectorOptions,
+): { file: NonDigitDetectorFile; report: NonDigitDetectorReport } {
+  const trainingImages = Math.min(
+    train.count,
+    classifier.metadata.trainingImages ?? train.count - DEFAULT_VALIDATION_IMAGES,
+  );
+  const seed = classifier.metadata.seed;
+  const random = SeededRandom.forStream(seed, 'non-digit-detector');
+
+  // Digits as training showed them (mostly distorted) against things that are no digit.
+  const digits = Array.from({ length: options.digits }, (_, index) => {
+    const image = toFloatImage(train.images, random.integer(trainingImages));
+    return index % 3 === 0 ? image : augmentDigit(image, random);
+  });
+  const nonDigits = Array.from({ length: options.nonDigits }, () =>
+    generateNonDigit(random, DETECTOR_NON_DIGIT_FAMILIES),
+  );
+  const inputs = detectorInputs(classifier, [...digits, ...nonDigits]);
+  const labels = [
+    ...new Array<number>(digits.length).fill(0),
+    ...new Array<number>(nonDigits.length).fill(1),
+  ];
+  const fit = fitLogisticRegression(inputs, labels, {
+    l2: options.l2,
+    maxIterations: MAX_ITERATIONS,
+  });
+
+  // Thresholds from digits the network never trained on.
+  const draft = new NonDigitDetector({
+    layer: NOVELTY_FEATURE_LAYER,
+    inkShapeFeatures: [...INK_SHAPE_FEATURES],
+    regression: fit.model,
+    rejectAbove: 1,
+    unusualAbove: 1,
+    fit: {
+      seed,
+      digits: digits.length,
+      nonDigits: nonDigits.length,
+      l2: options.l2,
+      iterations: fit.iterations,
+      loss: fit.loss,
+      heldOutDigits: train.count - trainingImages,
+      unusualQuantile: UNUSUAL_QUANTILE,
+      rejectQuantile: REJECT_QUANTILE,
+    },
+  });
+  const heldOut = probabilities(classifier, draft, train, trainingImages, train.count);
+  const file: NonDigitDetectorFile = {
+    ...draft.file,
+    rejectAbove: quantile(heldOut, REJECT_QUANTILE),
+    unusualAbove: quantile(heldOut, UNUSUAL_QUANTILE),
+  };
+
+  const testScores = probabilities(classifier, draft, test, 0, test.count);
+  return {
+    file,
+    report: {
+      digits: digits.length,
+      nonDigits: nonDigits.length,
+      iterations: fit.iterations,
+      heldOut: heldOut.length,
+      testFlaggedUnusual: testScores.filter((value) => value > file.unusualAbove).length,
+      testRejected: testScores.filter((value) => value > file.rejectAbove).length,
+      testCount: test.count,
+    },
+  };
+}
+
+function detectorInputs(classifier: DigitClassifier, images: Float32Array[]): number[][] {
+  const inputs: number[][] = [];
+  for (let offset = 0; offset < images.length; offset += BATCH) {
+    const batch = images.slice(offset, offset + BATCH);
+    const features = classifier.features(batch, NOVELTY_FEATURE_LAYER);
+    batch.forEach((image, index) => inputs.push(detectorInput(features[index], image)));
+  }
+  return inputs;
+}
+
+function probabilities(
+  classifier: DigitClassifier,
+  detector: NonDigitDetector,
+  split: MnistSplit,
+  start: number,
+  end: number,
+): number[] {
+  const images: Float32Array[] = [];
+  for (let index = start; index < end; index += 1) images.push(toFloatImage(split.images, index));
+
+  const scores: number[] = [];
+  for (let offset = 0; offset < images.length; offset += BATCH) {
+    const batch = images.slice(offset, offset + BATCH);
+    const features = classifier.features(batch, detector.layer);
+    batch.forEach((image, index) => scores.push(detector.probability(features[index], image)));
+  }
+  return scores;
+}
