@@ -119,6 +119,26 @@ describe(DigitReader.name, () => {
     expect(readings[2]).toMatchObject({ digit: 0, uncertain: false, error: null });
   });
 
+  it('should flag the digit uncertain when the normaliser doubts its strokes', async () => {
+    const doubting: DigitNormaliser = async (bytes) => ({
+      pixels: digitInput(bytes[0]),
+      isBlank: false,
+      strokeDoubt:
+        bytes[0] === 1
+          ? { code: 'solid-ink', message: 'A filled area was taken for background' }
+          : undefined,
+    });
+    const scorer: DigitScorer = {
+      predict: (inputs) => inputs.map(() => ({ probabilities: oneHot(0, 0.99) })),
+    };
+    const sut = new DigitReader(doubting, scorer, { uncertainBelow: 0.6 });
+
+    const { readings } = await sut.read([Uint8Array.of(1), Uint8Array.of(2)]);
+
+    expect(readings[0]).toMatchObject({ digit: 0, uncertain: true, error: null });
+    expect(readings[1]).toMatchObject({ digit: 0, uncertain: false, error: null });
+  });
+
   it('should flag a digit read with low confidence as uncertain', async () => {
     const scorer: DigitScorer = {
       predict: (inputs) => inputs.map(() => ({ probabilities: oneHot(2, 0.5) })),

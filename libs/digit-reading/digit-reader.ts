@@ -4,6 +4,8 @@ import { ImageRejectedError } from '../imaging/image-rejected-error';
 export interface NormalisedDigit {
   pixels: Float32Array;
   isBlank: boolean;
+  /** Why the normaliser doubts its strokes are a digit (a filled shape, ink mostly set aside). */
+  strokeDoubt?: { code: string; message: string };
 }
 
 /** Turns uploaded bytes into a model input; throws ImageRejectedError for unreadable images. */
@@ -125,6 +127,7 @@ export class DigitReader {
       const prediction = toPrediction(score.probabilities);
       const isUncertain =
         prediction.confidence < this.options.uncertainBelow ||
+        item.strokeDoubt !== undefined ||
         score.novelty?.isUnusual === true ||
         score.nonDigit?.isUnusual === true;
       return { ...prediction, uncertain: isUncertain, error: null, input: item.pixels };
