@@ -28,7 +28,11 @@ export class ImagePredictionDto {
   @ApiProperty({ type: 'number', nullable: true, example: 0.998 })
   confidence!: number | null;
 
-  /** True when the model is not confident enough to trust the digit. */
+  /**
+   * True when the digit should not be trusted: a low confidence, an input unlike the digits the
+   * model knows, or strokes the normaliser doubts (a filled shape read as its outline, or most of
+   * the image's ink set aside, as in a photo of several digits). Always true for not-a-digit.
+   */
   @ApiProperty({ example: false })
   uncertain!: boolean;
 
