@@ -43,6 +43,9 @@ export interface StoredImageForProcessing {
   bytes: Buffer;
 }
 
+/** What a long-poll needs to know of a task before it waits: whether it is finished. */
+export type TaskState = Pick<PredictionTask, 'status' | 'finishedAt'>;
+
 /** A task claimed by a worker, with the images it has to read. */
 export interface ClaimedTask {
   task: PredictionTask;
@@ -170,6 +173,17 @@ export class PredictionTaskRepository {
       .filter((row) => row.image_position !== null)
       .map((row) => this.hydrate(PredictionTaskImage, row, 'image_'));
     return task;
+  }
+
+  /** The task's status and finish time alone: one row, no images; null when there is none. */
+  async findState(id: string, owner: string | null = null): Promise<TaskState | null> {
+    const rows = await this.queryPrepared<Array<{ status: string; finished_at: Date | null }>>(
+      `SELECT status, finished_at FROM prediction_tasks
+        WHERE id = $1 ${owner === null ? '' : 'AND owner = $2'}`,
+      owner === null ? [id] : [id, owner],
+    );
+    if (rows.length === 0) return null;
+    return { status: rows[0].status as PredictionTaskStatus, finishedAt: rows[0].finished_at };
   }
 
   /**

@@ -68,4 +68,71 @@ describe(TasksService.name, () => {
       expect(page.next_cursor).not.toBeNull();
     });
   });
+
+  describe('getResult with a wait', () => {
+    const TASK_ID = '00000000-0000-4000-8000-000000000001';
+
+    function setupLongPoll(states: Array<PredictionTaskStatus | null>, finished: PredictionTask) {
+      const tasks = {
+        findState: jest.fn(() => {
+          const status = states.shift() ?? null;
+          return Promise.resolve(status === null ? null : { status, finishedAt: null });
+        }),
+        findWithImages: jest.fn().mockResolvedValue(finished),
+      };
+      const completions = {
+        isListening: true,
+        watch: jest.fn(() => ({ next: jest.fn().mockResolvedValue(undefined), close: jest.fn() })),
+      };
+      const sut = new TasksService(
+        {} as AppConfigService,
+        tasks as unknown as PredictionTaskRepository,
+        {} as PredictionDispatcher,
+        completions as unknown as TaskCompletionListener,
+      );
+      return { sut, tasks, completions };
+    }
+
+    it('should read the status alone before waiting, and the whole task once woken', async () => {
+      const [finished] = someTasks(1);
+      const { sut, tasks } = setupLongPoll([PredictionTaskStatus.Queued], finished);
+
+      const result = await sut.getResult(TASK_ID, ANYONE, { waitSeconds: 5 });
+
+      expect(result).toMatchObject({ result_id: finished.id, ready: true, status: 'completed' });
+      expect(tasks.findState).toHaveBeenCalledTimes(1);
+      expect(tasks.findWithImages).toHaveBeenCalledTimes(1);
+    });
+
+    it('should read the whole task at once when its status says it is finished', async () => {
+      const [finished] = someTasks(1);
+      const { sut, tasks, completions } = setupLongPoll([PredictionTaskStatus.Completed], finished);
+
+      const result = await sut.getResult(TASK_ID, ANYONE, { waitSeconds: 5 });
+
+      expect(result.ready).toBe(true);
+      expect(tasks.findWithImages).toHaveBeenCalledTimes(1);
+      expect(completions.watch.mock.results[0].value.next).not.toHaveBeenCalled();
+    });
+
+    it('should answer 404 for an unknown task without reading its images', async () => {
+      const [finished] = someTasks(1);
+      const { sut, tasks } = setupLongPoll([null], finished);
+
+      const result = sut.getResult(TASK_ID, ANYONE, { waitSeconds: 5 });
+
+      await expect(result).rejects.toMatchObject({ code: 'task-not-found' });
+      expect(tasks.findWithImages).not.toHaveBeenCalled();
+    });
+
+    it('should answer 410 for an expired task from its status alone', async () => {
+      const [finished] = someTasks(1);
+      const { sut, tasks } = setupLongPoll([PredictionTaskStatus.Expired], finished);
+
+      const result = sut.getResult(TASK_ID, ANYONE, { waitSeconds: 5 });
+
+      await expect(result).rejects.toMatchObject({ code: 'task-expired' });
+      expect(tasks.findWithImages).not.toHaveBeenCalled();
+    });
+  });
 });

@@ -20,6 +20,7 @@ import {
   NewTaskImage,
   PredictionTaskRepository,
   TaskOrigin,
+  TaskState,
 } from '../persistence/prediction-task.repository';
 import { PredictionDispatcher } from '../queue/prediction-dispatcher.service';
 import { ImagePredictionDto } from './dto/image-prediction.dto';
@@ -164,7 +165,11 @@ export class TasksService {
     );
   }
 
-  /** Reads the task until it is finished or `waitMs` is over; each read is a fresh one. */
+  /**
+   * Reads the task until it is finished or `waitMs` is over; each read is a fresh one. A
+   * long-poll mostly starts before its task is done, so the first read takes the task's status
+   * alone, and the task with its images is read only when there is something to answer.
+   */
   private async waitUntilFinished(
     id: string,
     requester: Requester,
@@ -173,43 +178,35 @@ export class TasksService {
     const deadline = Date.now() + waitMs;
     const watch = this.completions.watch(id.toLowerCase());
     try {
-      let task = await this.findVisibleTask(id, requester);
-      while (!isFinished(task) && this.completions.isListening) {
+      let status = await this.findVisibleStatus(id, requester);
+      let task: PredictionTask | undefined;
+      while (!FINISHED_STATUSES.includes(status) && this.completions.isListening) {
         const remaining = deadline - Date.now();
         if (remaining <= 0) break;
         await watch.next(Math.min(remaining, LONG_POLL_RECHECK_MS));
         task = await this.findVisibleTask(id, requester);
+        status = task.status;
       }
-      return task;
+      return task ?? (await this.findVisibleTask(id, requester));
     } finally {
       watch.close();
     }
   }
 
   private async findVisibleTask(id: string, requester: Requester): Promise<PredictionTask> {
-    if (!UUID.test(id)) {
-      throw new LensqError(
-        'invalid-task-id',
-        `"${id.slice(0, 80)}" is not a task id; task ids are UUIDs as returned in result_id`,
-      );
-    }
-
+    checkTaskId(id);
     const task = await this.withDatabase(() =>
       this.tasks.findWithImages(id.toLowerCase(), requester.owner),
     );
-    if (!task) {
-      throw new LensqError(
-        'task-not-found',
-        `No task ${id}; it may never have existed or have been deleted`,
-      );
-    }
-    if (task.status === PredictionTaskStatus.Expired) {
-      throw new LensqError(
-        'task-expired',
-        `Task ${id} finished on ${task.finishedAt?.toISOString()} and its results have expired`,
-      );
-    }
-    return task;
+    return visibleTask(id, task);
+  }
+
+  private async findVisibleStatus(id: string, requester: Requester): Promise<PredictionTaskStatus> {
+    checkTaskId(id);
+    const state = await this.withDatabase(() =>
+      this.tasks.findState(id.toLowerCase(), requester.owner),
+    );
+    return visibleTask(id, state).status;
   }
 
   /** Checks every file from its header; all bad files are reported together. */
@@ -338,8 +335,30 @@ export class TasksService {
   }
 }
 
-function isFinished(task: PredictionTask): boolean {
-  return FINISHED_STATUSES.includes(task.status);
+function checkTaskId(id: string): void {
+  if (!UUID.test(id)) {
+    throw new LensqError(
+      'invalid-task-id',
+      `"${id.slice(0, 80)}" is not a task id; task ids are UUIDs as returned in result_id`,
+    );
+  }
+}
+
+/** The task as found, or the error a client gets when it is not there or has expired. */
+function visibleTask<T extends TaskState>(id: string, task: T | null): T {
+  if (!task) {
+    throw new LensqError(
+      'task-not-found',
+      `No task ${id}; it may never have existed or have been deleted`,
+    );
+  }
+  if (task.status === PredictionTaskStatus.Expired) {
+    throw new LensqError(
+      'task-expired',
+      `Task ${id} finished on ${task.finishedAt?.toISOString()} and its results have expired`,
+    );
+  }
+  return task;
 }
 
 function encodeCursor(task: PredictionTask): string {
