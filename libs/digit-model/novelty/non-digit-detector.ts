@@ -1,6 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import * as path from 'node:path';
-
+import { readOptionalModelFile } from '../optional-model-file';
 import { inkShapeFeatures } from './ink-shape';
 import { LogisticRegressionModel, logisticProbability } from './logistic-regression';
 
@@ -51,15 +49,11 @@ export class NonDigitDetector {
 
   /** Reads `non-digit-detector.json` from a model directory; null when the model has none. */
   static async load(modelDirectory: string): Promise<NonDigitDetector | null> {
-    try {
-      const text = await readFile(path.join(modelDirectory, NON_DIGIT_DETECTOR_FILE), 'utf8');
-      return new NonDigitDetector(JSON.parse(text) as NonDigitDetectorFile);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw new Error(
-        `Cannot read ${NON_DIGIT_DETECTOR_FILE} in ${modelDirectory}: ${(error as Error).message}`,
-      );
-    }
+    const file = await readOptionalModelFile<NonDigitDetectorFile>(
+      modelDirectory,
+      NON_DIGIT_DETECTOR_FILE,
+    );
+    return file ? new NonDigitDetector(file) : null;
   }
 
   get layer(): string {

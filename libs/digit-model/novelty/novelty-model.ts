@@ -1,6 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import * as path from 'node:path';
-
+import { readOptionalModelFile } from '../optional-model-file';
 import { FeatureStatistics, NearestClassDistance } from './feature-statistics';
 
 export const NOVELTY_FILE = 'novelty.json';
@@ -41,15 +39,8 @@ export class NoveltyModel {
 
   /** Reads `novelty.json` from a model directory; null when the model has none. */
   static async load(modelDirectory: string): Promise<NoveltyModel | null> {
-    try {
-      const text = await readFile(path.join(modelDirectory, NOVELTY_FILE), 'utf8');
-      return new NoveltyModel(JSON.parse(text) as NoveltyModelFile);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw new Error(
-        `Cannot read ${NOVELTY_FILE} in ${modelDirectory}: ${(error as Error).message}`,
-      );
-    }
+    const file = await readOptionalModelFile<NoveltyModelFile>(modelDirectory, NOVELTY_FILE);
+    return file ? new NoveltyModel(file) : null;
   }
 
   get layer(): string {
