@@ -36,11 +36,13 @@ export function inkShapeFeatures(image: ArrayLike<number>): number[] {
 
 /**
  * Counts the 4-connected regions of pixels whose value is `wanted`, and how many of them do not
- * touch the border and hold at least two pixels (for paper: the holes inside the ink).
+ * touch the border and hold at least two pixels (for paper: the holes inside the ink). It runs
+ * for every image the service reads, hence the flat stack and the neighbours written out.
  */
 function countRegions(mask: Uint8Array, wanted: number): { regions: number; enclosed: number } {
+  const side = IMAGE_SIZE;
   const seen = new Uint8Array(mask.length);
-  const stack: number[] = [];
+  const stack = new Int32Array(mask.length);
   let regions = 0;
   let enclosed = 0;
   for (let start = 0; start < mask.length; start += 1) {
@@ -49,24 +51,30 @@ function countRegions(mask: Uint8Array, wanted: number): { regions: number; encl
     regions += 1;
     let area = 0;
     let touchesBorder = false;
+    let top = 0;
     seen[start] = 1;
-    stack.push(start);
-    while (stack.length > 0) {
-      const index = stack.pop() as number;
+    stack[top++] = start;
+    while (top > 0) {
+      const index = stack[--top];
       area += 1;
-      const [x, y] = [index % IMAGE_SIZE, Math.floor(index / IMAGE_SIZE)];
-      if (x === 0 || y === 0 || x === IMAGE_SIZE - 1 || y === IMAGE_SIZE - 1) touchesBorder = true;
-      const neighbours = [
-        x > 0 ? index - 1 : -1,
-        x < IMAGE_SIZE - 1 ? index + 1 : -1,
-        y > 0 ? index - IMAGE_SIZE : -1,
-        y < IMAGE_SIZE - 1 ? index + IMAGE_SIZE : -1,
-      ];
-      for (const neighbour of neighbours) {
-        if (neighbour >= 0 && mask[neighbour] === wanted && !seen[neighbour]) {
-          seen[neighbour] = 1;
-          stack.push(neighbour);
-        }
+      const x = index % side;
+      const y = (index - x) / side;
+      if (x === 0 || y === 0 || x === side - 1 || y === side - 1) touchesBorder = true;
+      if (x > 0 && mask[index - 1] === wanted && !seen[index - 1]) {
+        seen[index - 1] = 1;
+        stack[top++] = index - 1;
+      }
+      if (x < side - 1 && mask[index + 1] === wanted && !seen[index + 1]) {
+        seen[index + 1] = 1;
+        stack[top++] = index + 1;
+      }
+      if (y > 0 && mask[index - side] === wanted && !seen[index - side]) {
+        seen[index - side] = 1;
+        stack[top++] = index - side;
+      }
+      if (y < side - 1 && mask[index + side] === wanted && !seen[index + side]) {
+        seen[index + side] = 1;
+        stack[top++] = index + side;
       }
     }
     if (!touchesBorder && area >= 2) enclosed += 1;
