@@ -244,6 +244,8 @@ export class PredictionTaskRepository {
    */
   async claimForProcessing(id: string): Promise<ClaimedTask | null> {
     // The SELECT sees the images as they were before the UPDATE, which does not touch them.
+    // One row, the images as one JSON array (bytes in hex, which Buffer.from decodes natively),
+    // rather than the task's columns repeated on a joined row per image.
     const rows = await this.queryPrepared<Array<Record<string, unknown>>>(
       `WITH ${RELAXED_COMMIT}, claimed AS (
          UPDATE prediction_tasks
@@ -251,24 +253,30 @@ export class PredictionTaskRepository {
           WHERE id = $1 AND status = ANY($3) AND ${RELAXED_COMMIT_TAKEN}
       RETURNING ${this.taskColumns()}
        )
-       SELECT ${this.taskColumns('claimed')}, image.position AS claimed_image_position,
-              image.filename AS claimed_image_filename, image.bytes AS claimed_image_bytes
-         FROM claimed
-         LEFT JOIN prediction_task_images AS image ON image.task_id = claimed.id
-        ORDER BY image.position`,
+       SELECT ${this.taskColumns('claimed')},
+              (SELECT json_agg(json_build_object('position', image.position,
+                                                 'filename', image.filename,
+                                                 'bytes', encode(image.bytes, 'hex'))
+                               ORDER BY image.position)
+                 FROM prediction_task_images AS image
+                WHERE image.task_id = claimed.id) AS images
+         FROM claimed`,
       [id, PredictionTaskStatus.Active, [PredictionTaskStatus.Queued, PredictionTaskStatus.Active]],
     );
     if (rows.length === 0) {
       return null;
     }
 
-    const images = rows
-      .filter((row) => row.claimed_image_position !== null)
-      .map((row) => ({
-        position: row.claimed_image_position as number,
-        filename: row.claimed_image_filename as string,
-        bytes: (row.claimed_image_bytes as Buffer | null) ?? Buffer.alloc(0),
-      }));
+    const storedImages = (rows[0].images ?? []) as Array<{
+      position: number;
+      filename: string;
+      bytes: string | null;
+    }>;
+    const images = storedImages.map((image) => ({
+      position: image.position,
+      filename: image.filename,
+      bytes: Buffer.from(image.bytes ?? '', 'hex'),
+    }));
     return { task: this.hydrateTask(rows[0]), images };
   }
 
