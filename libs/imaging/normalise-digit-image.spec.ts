@@ -406,6 +406,18 @@ describe(normaliseDigitImage.name, () => {
     expect(sut.strokeDoubt).toEqual({ code, message: expect.any(String) as string });
   });
 
+  it('should doubt the strokes of one digit out of two side by side', async () => {
+    // The selection keeps the larger group, at least half the ink: never a clear majority.
+    const secondSeven =
+      '<path d="M205 40 L275 40 L230 130" fill="none" stroke="#111" stroke-width="12" ' +
+      'stroke-linecap="round" stroke-linejoin="round"/>';
+    const bytes = await digitPng({ canvas: { width: 320, height: 160 }, scenery: secondSeven });
+
+    const sut = await normaliseDigitImage(bytes, LIMITS);
+
+    expect(sut.strokeDoubt?.code).toBe('most-ink-set-aside');
+  });
+
   const darkGridLines = gridLines.replaceAll('#a0b0c0', '#555');
   const specks = [
     [20, 30],
