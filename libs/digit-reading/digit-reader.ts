@@ -15,7 +15,7 @@ export type DigitNormaliser = (bytes: Uint8Array) => Promise<NormalisedDigit>;
 export interface DigitScore {
   probabilities: number[];
   /** Whether the image is far from every digit the model knows, when the model can tell. */
-  novelty?: { isNovel: boolean; isUnusual: boolean };
+  novelty?: { isNovel: boolean };
   /** Whether the image looks like no digit at all, when the model has a detector for it. */
   nonDigit?: { isNonDigit: boolean; isUnusual: boolean };
 }
@@ -128,7 +128,9 @@ export class DigitReader {
       const isUncertain =
         prediction.confidence < this.options.uncertainBelow ||
         item.strokeDoubt !== undefined ||
-        score.novelty?.isUnusual === true ||
+        // Not the novelty model's "unusual": it flags handwriting styles MNIST lacks (a 1 with a
+        // base) far more often than misreadings. Of the MNIST test digits it alone flagged, 65
+        // were read right and 2 wrong; of 714 generated and real digits, 45 right and 1 wrong.
         score.nonDigit?.isUnusual === true;
       return { ...prediction, uncertain: isUncertain, error: null, input: item.pixels };
     });

@@ -155,7 +155,7 @@ function scoreMnist(
       });
       if (novelty?.isNovel || nonDigit?.isNonDigit) {
         refused += 1;
-      } else if (confidence < uncertainBelow || novelty?.isUnusual || nonDigit?.isUnusual) {
+      } else if (confidence < uncertainBelow || nonDigit?.isUnusual) {
         flaggedUncertain += 1;
       }
     });
