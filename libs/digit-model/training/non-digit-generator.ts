@@ -31,6 +31,9 @@ export const CLASSIFIER_NON_DIGIT_FAMILIES: readonly NonDigitFamily[] = [
 export const DETECTOR_NON_DIGIT_FAMILIES: readonly NonDigitFamily[] = [
   ...CLASSIFIER_NON_DIGIT_FAMILIES,
   drawLoops,
+  drawCrossingStrokes,
+  drawOutline,
+  drawArrow,
 ];
 
 /**
@@ -213,6 +216,83 @@ function loopChain(random: SeededRandom): Point[] {
     points.push([CANVAS / 2 + u * cos - v * sin, CANVAS / 2 + u * sin + v * cos]);
   }
   return points;
+}
+
+/** Strokes crossing near the middle, as in +, x, * and #: marks, not digits. */
+function drawCrossingStrokes(canvas: Float32Array, random: SeededRandom): number {
+  const width = random.uniform(1.5, 4);
+  const isHash = random.chance(0.3);
+  const strokes = isHash ? 2 : 2 + random.integer(3);
+  const turn = random.uniform(0, Math.PI);
+  for (let index = 0; index < strokes; index += 1) {
+    const angle = turn + (index * Math.PI) / strokes + random.uniform(-0.15, 0.15);
+    const half = random.uniform(14, 24);
+    const [dx, dy] = [Math.cos(angle), Math.sin(angle)];
+    // A hash draws each direction twice, side by side.
+    const offsets = isHash ? [-random.uniform(5, 9), random.uniform(5, 9)] : [0];
+    for (const offset of offsets) {
+      const [cx, cy] = [CANVAS / 2 - dy * offset, CANVAS / 2 + dx * offset];
+      drawPolyline(
+        canvas,
+        [
+          [cx - dx * half, cy - dy * half],
+          [cx + dx * half, cy + dy * half],
+        ],
+        width,
+      );
+    }
+  }
+  return width;
+}
+
+/**
+ * The outline of a triangle, a box or a star, not a filled one. No polygon of five or more
+ * corners: framed at 20 px it is an oval, and an oval is a 0.
+ */
+function drawOutline(canvas: Float32Array, random: SeededRandom): number {
+  const width = random.uniform(1.5, 4);
+  const isStar = random.chance(0.3);
+  const corners = isStar ? 5 + random.integer(2) : 3 + random.integer(2);
+  const [radiusX, radiusY] = [random.uniform(14, 24), random.uniform(14, 24)];
+  const turn = random.uniform(0, 2 * Math.PI);
+  const points: Point[] = [];
+  const vertices = isStar ? 2 * corners : corners;
+  for (let vertex = 0; vertex <= vertices; vertex += 1) {
+    const angle = turn + (vertex * 2 * Math.PI) / vertices;
+    const reach = isStar && vertex % 2 === 1 ? random.uniform(0.35, 0.5) : 1;
+    points.push([
+      CANVAS / 2 + reach * radiusX * Math.cos(angle),
+      CANVAS / 2 + reach * radiusY * Math.sin(angle),
+    ]);
+  }
+  points[vertices] = points[0];
+  drawPolyline(canvas, points, width);
+  return width;
+}
+
+/** A straight or bent shaft with an arrowhead. */
+function drawArrow(canvas: Float32Array, random: SeededRandom): number {
+  const width = random.uniform(1.5, 4);
+  const angle = random.uniform(0, 2 * Math.PI);
+  const [dx, dy] = [Math.cos(angle), Math.sin(angle)];
+  const half = random.uniform(16, 26);
+  const tail: Point = [CANVAS / 2 - dx * half, CANVAS / 2 - dy * half];
+  const tip: Point = [CANVAS / 2 + dx * half, CANVAS / 2 + dy * half];
+  const bend = random.chance(0.3) ? random.uniform(-10, 10) : 0;
+  const middle: Point = [CANVAS / 2 - dy * bend, CANVAS / 2 + dx * bend];
+  drawPolyline(canvas, [tail, middle, tip], width);
+
+  const barb = random.uniform(6, 12);
+  const spread = random.uniform(0.4, 0.8);
+  for (const side of [-1, 1]) {
+    const back = angle + Math.PI + side * spread;
+    drawPolyline(
+      canvas,
+      [tip, [tip[0] + Math.cos(back) * barb, tip[1] + Math.sin(back) * barb]],
+      width,
+    );
+  }
+  return width;
 }
 
 /** Anti-aliased strokes `width` pixels wide: ink falls off over one pixel at the pen's edge. */
