@@ -139,6 +139,20 @@ describe(DigitReader.name, () => {
     expect(readings[1]).toMatchObject({ digit: 0, uncertain: false, error: null });
   });
 
+  it('should answer "not a digit" when the network spreads its probability over all digits', async () => {
+    const scorer: DigitScorer = {
+      predict: (inputs) =>
+        inputs.map((input) => ({ probabilities: oneHot(8, input[0] === 1 ? 0.15 : 0.25) })),
+    };
+    const sut = new DigitReader(normalise, scorer, { uncertainBelow: 0.6 });
+
+    const { readings } = await sut.read([Uint8Array.of(1), Uint8Array.of(2)]);
+
+    expect(readings[0]).toMatchObject({ digit: null, error: { code: 'not-a-digit' } });
+    expect(readings[0].confidence).toBeCloseTo(0.15, 10);
+    expect(readings[1]).toMatchObject({ digit: 8, uncertain: true, error: null });
+  });
+
   it('should flag a digit read with low confidence as uncertain', async () => {
     const scorer: DigitScorer = {
       predict: (inputs) => inputs.map(() => ({ probabilities: oneHot(2, 0.5) })),

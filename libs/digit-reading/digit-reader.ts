@@ -57,6 +57,13 @@ const BLANK_IMAGE_MESSAGE =
   'No ink found: the image looks empty. Write the digit in dark ink on light paper (or light ' +
   'on dark) so that it fills most of the picture, and send it again';
 
+/**
+ * Below this confidence the network sees no digit. On 1,152 generated and real uploads made to
+ * attack this judgement, 114 non-digits fell below 0.2 against 19 digits (15 of them misread);
+ * on MNIST test, 9 of 10,000 (4 of them read right); on the real uploads, none.
+ */
+export const NO_DIGIT_BELOW = 0.2;
+
 /** What a person who sent a scribble, a shape or a pattern can do about it. */
 const NOT_A_DIGIT_MESSAGE =
   'This does not look like a handwritten digit (a scribble, a shape or a pattern?). Send one ' +
@@ -114,17 +121,23 @@ export class DigitReader {
         };
       }
       const score = scoreByImage.get(index)!;
-      if (score.novelty?.isNovel || score.nonDigit?.isNonDigit) {
+      const prediction = toPrediction(score.probabilities);
+      const isNoDigit =
         // The softmax is confident on anything; far from every digit it has seen, it is guessing.
+        score.novelty?.isNovel === true ||
+        score.nonDigit?.isNonDigit === true ||
+        // Trained to spread its probability over all ten digits on things that are no digit,
+        // the network says so itself when its best digit gets little more than a tenth.
+        prediction.confidence < NO_DIGIT_BELOW;
+      if (isNoDigit) {
         return {
-          ...toPrediction(score.probabilities),
+          ...prediction,
           digit: null,
           uncertain: true,
           error: { code: 'not-a-digit', message: NOT_A_DIGIT_MESSAGE },
           input: item.pixels,
         };
       }
-      const prediction = toPrediction(score.probabilities);
       const isUncertain =
         prediction.confidence < this.options.uncertainBelow ||
         item.strokeDoubt !== undefined ||

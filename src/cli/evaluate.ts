@@ -3,6 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 
 import { createDigitReader, LoadedDigitReader } from '../../libs/digit-reading/create-digit-reader';
+import { NO_DIGIT_BELOW } from '../../libs/digit-reading/digit-reader';
 import {
   evaluateNonDigits,
   NonDigitEvaluation,
@@ -153,7 +154,7 @@ function scoreMnist(
         confidence,
         isCorrect: probabilities.indexOf(confidence) === labels[start + offset],
       });
-      if (novelty?.isNovel || nonDigit?.isNonDigit) {
+      if (novelty?.isNovel || nonDigit?.isNonDigit || confidence < NO_DIGIT_BELOW) {
         refused += 1;
       } else if (confidence < uncertainBelow || nonDigit?.isUnusual) {
         flaggedUncertain += 1;
