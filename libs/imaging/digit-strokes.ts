@@ -12,7 +12,7 @@ import {
 
 // Pixel loops use these local bindings: resolving the global `Math` on every pixel is many times
 // slower inside Jest's sandbox than in plain Node.
-const { hypot, max, min, round } = Math;
+const { abs, hypot, max, min, round } = Math;
 
 /** A rectangle of pixels; right and bottom are exclusive. */
 export interface StrokeBox {
@@ -49,6 +49,23 @@ const ALONG_BORDER_PENALTY = 0.02;
 
 /** A group of ink smaller than this share of the main group's area is a speck, never a part. */
 const MIN_PART_SHARE = 0.05;
+
+/**
+ * A frame around the digit (a box to write in, a circle around an answer) is the largest group of
+ * ink but encloses another one: what it encloses counts when its longer side is at least this
+ * share of the frame's shorter side, so that a speck inside a 0 or a 6 never does.
+ */
+const MIN_ENCLOSED_SHARE = 0.3;
+
+/**
+ * Share of a frame's pixels that lie along its outline: within a band at the edges of its box
+ * (a rectangle, open on one side or not), around the ellipse inscribed in its box (a circle), or
+ * in a row or column inked over most of the box (the walls between boxes in a row).
+ */
+const MIN_FRAME_OUTLINE_SHARE = 0.85;
+
+/** Most width / height of what a frame encloses for it to be read as the digit. */
+const MAX_FRAMED_ASPECT = 0.84;
 
 /** Ruled paper has at least this many parallel lines; a digit has fewer straight strokes. */
 const MIN_RULED_LINES = 3;
@@ -135,7 +152,8 @@ function keptInkShare(selection: StrokeSelection): number {
     const isSpeck = component.area < MIN_PART_SHARE * main.area;
     const isAlongBorder =
       component.touchesBorder && (liesAlongBorder(component, ink) || spansImage(component, ink));
-    if (!isSpeck && !isAlongBorder && !kept.includes(component)) {
+    const isFrame = component === selection.frame;
+    if (!isSpeck && !isAlongBorder && !isFrame && !kept.includes(component)) {
       inkArea += component.area;
     }
   }
@@ -180,6 +198,8 @@ interface StrokeSelection {
   main: Component;
   /** Every group of ink at this threshold, kept or not. */
   components: Component[];
+  /** A box or circle drawn around the digit, set aside. */
+  frame?: Component;
 }
 
 /**
@@ -329,11 +349,128 @@ function selectAtThreshold(
     labels[index] = mask[index] ? labels[index] : 0;
   }
 
-  const kept = selectDigitComponents(components, ink);
+  const picked = selectDigitComponents(components, ink);
+  const framed = setFrameAside(picked, components, labels, ink);
+  const kept = framed?.kept ?? picked;
   if (kept.length === 0 || !isLargeEnough(kept[0], ink)) {
     return undefined;
   }
-  return { ink, threshold, labels, kept, main: kept[0], components };
+  return { ink, threshold, labels, kept, main: kept[0], components, frame: framed?.frame };
+}
+
+/**
+ * When a box or a circle is drawn around the digit, picks the digit among the groups inside it.
+ * What is inside must be narrower than tall, as handwritten digits are: a tick or a cross in a
+ * checkbox, or the words of a round stamp, stay with their frame.
+ */
+function setFrameAside(
+  picked: Component[],
+  components: Component[],
+  labels: Int32Array,
+  raster: GreyRaster,
+): { frame: Component; kept: Component[] } | undefined {
+  const frame = findFrame(picked, components, labels, raster);
+  if (!frame) {
+    return undefined;
+  }
+  const kept = selectDigitComponents(enclosedBy(frame, components), raster);
+  if (kept.length === 0) {
+    return undefined;
+  }
+  const box = unionBox(kept, raster.width, raster.height);
+  const isNarrow = box.right - box.left <= MAX_FRAMED_ASPECT * (box.bottom - box.top);
+  return isNarrow ? { frame, kept } : undefined;
+}
+
+/**
+ * A frame drawn around the digit among the picked groups: the main group when the frame has more
+ * ink than the digit, else a part kept for lying next to it. A frame encloses another group of
+ * substantial size, which no digit does (specks inside a 0 or an 8 are small), and its pixels lie
+ * along its outline, as those of a rectangle or a circle do.
+ */
+function findFrame(
+  picked: Component[],
+  components: Component[],
+  labels: Int32Array,
+  raster: GreyRaster,
+): Component | undefined {
+  return picked.find((candidate) => {
+    if (candidate.touchesBorder) {
+      // Frames along the border already count little; a cut-off one is not around the digit.
+      return false;
+    }
+    const frameSide = min(candidate.right - candidate.left, candidate.bottom - candidate.top) + 1;
+    const isSubstantial = enclosedBy(candidate, components).some(
+      (component) =>
+        max(component.right - component.left, component.bottom - component.top) + 1 >=
+        MIN_ENCLOSED_SHARE * frameSide,
+    );
+    return isSubstantial && outlineShare(candidate, labels, raster) >= MIN_FRAME_OUTLINE_SHARE;
+  });
+}
+
+/** The groups of ink lying wholly inside the box of the frame, not touching its edges. */
+function enclosedBy(frame: Component, components: Component[]): Component[] {
+  return components.filter(
+    (component) =>
+      component !== frame &&
+      component.area >= 2 &&
+      component.left > frame.left &&
+      component.right < frame.right &&
+      component.top > frame.top &&
+      component.bottom < frame.bottom,
+  );
+}
+
+/**
+ * Share of the group's pixels near the edges of its box, near the ellipse inscribed in its box,
+ * or in a row or column it inks over most of the box's length. Only run on a group that encloses
+ * another, so its cost (one pass over the box) is paid by framed digits alone.
+ */
+function outlineShare(component: Component, labels: Int32Array, raster: GreyRaster): number {
+  const { left, top, right, bottom, label } = component;
+  const boxWidth = right - left + 1;
+  const boxHeight = bottom - top + 1;
+  const band = max(3, 0.08 * min(boxWidth, boxHeight));
+  const columnCounts = new Int32Array(boxWidth);
+  const rowCounts = new Int32Array(boxHeight);
+  for (let y = top; y <= bottom; y++) {
+    for (let x = left; x <= right; x++) {
+      if (labels[y * raster.width + x] === label) {
+        columnCounts[x - left]++;
+        rowCounts[y - top]++;
+      }
+    }
+  }
+
+  const radiusX = boxWidth / 2;
+  const radiusY = boxHeight / 2;
+  const centreX = left + radiusX - 0.5;
+  const centreY = top + radiusY - 0.5;
+  const ellipseBand = band / min(radiusX, radiusY);
+  let alongOutline = 0;
+  let pixelCount = 0;
+  for (let y = top; y <= bottom; y++) {
+    const isFullRow = rowCounts[y - top] >= 0.7 * boxWidth;
+    const nearTopOrBottom = y - top < band || bottom - y < band;
+    const offsetY = (y - centreY) / radiusY;
+    for (let x = left; x <= right; x++) {
+      if (labels[y * raster.width + x] !== label) {
+        continue;
+      }
+      const nearEllipse = abs(hypot((x - centreX) / radiusX, offsetY) - 1) <= ellipseBand;
+      const isOutline =
+        nearTopOrBottom ||
+        x - left < band ||
+        right - x < band ||
+        isFullRow ||
+        columnCounts[x - left] >= 0.7 * boxHeight ||
+        nearEllipse;
+      alongOutline += isOutline ? 1 : 0;
+      pixelCount++;
+    }
+  }
+  return alongOutline / max(1, pixelCount);
 }
 
 function dilateMask(mask: Uint8Array, raster: GreyRaster, radius: number): Uint8Array {

@@ -292,6 +292,72 @@ describe(normaliseDigitImage.name, () => {
     expect(meanAbsoluteDifference(sut.pixels, reference.pixels)).toBeLessThan(0.06);
   });
 
+  const framedScenes: [string, DigitDrawing][] = [
+    [
+      'in a dark box',
+      {
+        scenery:
+          '<rect x="14" y="12" width="132" height="136" fill="none" stroke="#222" stroke-width="4"/>',
+      },
+    ],
+    [
+      'in a circle',
+      { scenery: '<circle cx="80" cy="82" r="72" fill="none" stroke="#222" stroke-width="3"/>' },
+    ],
+    [
+      'in a box open at the top',
+      { scenery: '<path d="M14 20 V148 H146 V20" fill="none" stroke="#222" stroke-width="4"/>' },
+    ],
+  ];
+
+  it.each(framedScenes)('should set aside the frame of a digit drawn %s', async (_, drawing) => {
+    const bytes = await digitPng(drawing);
+
+    const sut = await normaliseDigitImage(bytes, LIMITS);
+
+    expectMnistLike(sut);
+    expect(meanAbsoluteDifference(sut.pixels, reference.pixels)).toBeLessThan(0.03);
+    expect(sut.inkBox).toEqual(reference.inkBox);
+    expect(sut.strokeDoubt).toBeUndefined();
+  });
+
+  const ring = (x: number, y: number, radius: number) =>
+    `<circle cx="${x}" cy="${y}" r="${radius}" fill="none" stroke="#111" stroke-width="12"/>`;
+  const speck = (x: number, y: number) => `<circle cx="${x}" cy="${y}" r="5" fill="#111"/>`;
+  it.each([
+    [
+      'a 0 with a speck inside',
+      '<ellipse cx="80" cy="85" rx="32" ry="50" fill="none" stroke="#111" stroke-width="12"/>' +
+        speck(80, 85),
+      { left: 42, top: 29, width: 76, height: 112 },
+    ],
+    [
+      'an 8 with specks in its loops',
+      ring(80, 55, 22) + ring(80, 107, 28) + speck(80, 55) + speck(78, 110),
+      { left: 46, top: 27, width: 68, height: 114 },
+    ],
+    [
+      'a 6 with a speck in its loop',
+      ring(80, 105, 28) +
+        '<path d="M108 35 Q60 40 52 105" fill="none" stroke="#111" stroke-width="12"/>' +
+        speck(82, 104),
+      { left: 46, top: 29, width: 68, height: 110 },
+    ],
+  ])('should keep %s whole', async (_, scenery, inkBox) => {
+    const bytes = await digitPng({ strokeWidth: 0, scenery });
+
+    const sut = await normaliseDigitImage(bytes, LIMITS);
+
+    const withinThreePixels = (value: number) => expect.closeTo(value, -0.5) as number;
+    expect(sut.inkBox).toEqual({
+      left: withinThreePixels(inkBox.left),
+      top: withinThreePixels(inkBox.top),
+      width: withinThreePixels(inkBox.width),
+      height: withinThreePixels(inkBox.height),
+    });
+    expect(sut.strokeDoubt).toBeUndefined();
+  });
+
   it('should read a fat-marker digit cropped so tightly that it touches the edges', async () => {
     const drawing = {
       strokeWidth: 30,
