@@ -111,18 +111,32 @@ function drawParallelLines(canvas: Float32Array, random: SeededRandom): number {
     const spacing = random.uniform(6, 12);
     const [dx, dy] = [Math.cos(angle), Math.sin(angle)];
     for (let offset = -half; offset <= half; offset += spacing) {
-      const [cx, cy] = [CANVAS / 2 - dy * offset, CANVAS / 2 + dx * offset];
-      drawPolyline(
-        canvas,
-        [
-          [cx - dx * half, cy - dy * half],
-          [cx + dx * half, cy + dy * half],
-        ],
-        width,
-      );
+      drawLineAcross(canvas, [dx, dy], offset, half, width);
     }
   }
   return width;
+}
+
+/**
+ * A straight line along the unit `direction`, `offset` to its side of the canvas centre,
+ * reaching `half` each way.
+ */
+function drawLineAcross(
+  canvas: Float32Array,
+  [dx, dy]: Point,
+  offset: number,
+  half: number,
+  width: number,
+): void {
+  const [cx, cy] = [CANVAS / 2 - dy * offset, CANVAS / 2 + dx * offset];
+  drawPolyline(
+    canvas,
+    [
+      [cx - dx * half, cy - dy * half],
+      [cx + dx * half, cy + dy * half],
+    ],
+    width,
+  );
 }
 
 /** Dots and short dashes scattered about, like dirt or a pen being tried. */
@@ -231,15 +245,7 @@ function drawCrossingStrokes(canvas: Float32Array, random: SeededRandom): number
     // A hash draws each direction twice, side by side.
     const offsets = isHash ? [-random.uniform(5, 9), random.uniform(5, 9)] : [0];
     for (const offset of offsets) {
-      const [cx, cy] = [CANVAS / 2 - dy * offset, CANVAS / 2 + dx * offset];
-      drawPolyline(
-        canvas,
-        [
-          [cx - dx * half, cy - dy * half],
-          [cx + dx * half, cy + dy * half],
-        ],
-        width,
-      );
+      drawLineAcross(canvas, [dx, dy], offset, half, width);
     }
   }
   return width;
