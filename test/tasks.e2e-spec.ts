@@ -226,6 +226,33 @@ describe('Tasks API (real API, worker, Redis and Postgres)', () => {
       expect(result.images[0].uncertain).toBe(true);
       expect(result.images[1].error?.code).toBe('blank-image');
     });
+
+    it('should say why a digit is uncertain: one of two digits side by side', async () => {
+      const seven = (x: number) =>
+        `<path d="M${x + 45} 40 L${x + 115} 40 L${x + 70} 130" fill="none" stroke="#111" ` +
+        'stroke-width="12" stroke-linecap="round" stroke-linejoin="round"/>';
+      const pair = await sharp(
+        Buffer.from(
+          '<svg xmlns="http://www.w3.org/2000/svg" width="320" height="160">' +
+            `<rect width="100%" height="100%" fill="#f4f4f4"/>${seven(0)}${seven(160)}</svg>`,
+        ),
+      )
+        .png()
+        .toBuffer();
+      const files = [{ name: 'seventy-seven.png', bytes: pair, type: 'image/png' }];
+
+      const { result_id: id } = (await (await submitImages(stack.baseUrl, files)).json()) as {
+        result_id: string;
+      };
+      const result = await waitForResult(stack.baseUrl, id);
+
+      expect(result.images[0]).toMatchObject({
+        digit: 7,
+        uncertain: true,
+        doubts: ['most-ink-set-aside'],
+        error: null,
+      });
+    });
   });
 
   describe('GET /tasks', () => {

@@ -115,8 +115,13 @@ describe(DigitReader.name, () => {
       uncertain: true,
       error: { code: 'not-a-digit', message: expect.stringContaining('one digit per image') },
     });
-    expect(readings[1]).toMatchObject({ digit: 0, uncertain: true, error: null });
-    expect(readings[2]).toMatchObject({ digit: 0, uncertain: false, error: null });
+    expect(readings[1]).toMatchObject({
+      digit: 0,
+      uncertain: true,
+      doubts: ['unlike-a-digit'],
+      error: null,
+    });
+    expect(readings[2]).toMatchObject({ digit: 0, uncertain: false, doubts: [], error: null });
   });
 
   it('should flag the digit uncertain when the normaliser doubts its strokes', async () => {
@@ -135,8 +140,13 @@ describe(DigitReader.name, () => {
 
     const { readings } = await sut.read([Uint8Array.of(1), Uint8Array.of(2)]);
 
-    expect(readings[0]).toMatchObject({ digit: 0, uncertain: true, error: null });
-    expect(readings[1]).toMatchObject({ digit: 0, uncertain: false, error: null });
+    expect(readings[0]).toMatchObject({
+      digit: 0,
+      uncertain: true,
+      doubts: ['solid-ink'],
+      error: null,
+    });
+    expect(readings[1]).toMatchObject({ digit: 0, uncertain: false, doubts: [], error: null });
   });
 
   it('should answer "not a digit" when the network spreads its probability over all digits', async () => {
@@ -150,7 +160,12 @@ describe(DigitReader.name, () => {
 
     expect(readings[0]).toMatchObject({ digit: null, error: { code: 'not-a-digit' } });
     expect(readings[0].confidence).toBeCloseTo(0.15, 10);
-    expect(readings[1]).toMatchObject({ digit: 8, uncertain: true, error: null });
+    expect(readings[1]).toMatchObject({
+      digit: 8,
+      uncertain: true,
+      doubts: ['low-confidence'],
+      error: null,
+    });
   });
 
   it('should flag a digit read with low confidence as uncertain', async () => {

@@ -5,7 +5,7 @@ export interface NormalisedDigit {
   pixels: Float32Array;
   isBlank: boolean;
   /** Why the normaliser doubts its strokes are a digit (a filled shape, ink mostly set aside). */
-  strokeDoubt?: { code: string; message: string };
+  strokeDoubt?: { code: 'solid-ink' | 'most-ink-set-aside'; message: string };
 }
 
 /** Turns uploaded bytes into a model input; throws ImageRejectedError for unreadable images. */
@@ -35,12 +35,21 @@ export interface DigitReading {
   digit: number | null;
   confidence: number | null;
   probabilities: number[] | null;
-  /** The digit should not be trusted: low confidence, or an input unlike the digits the model knows. */
+  /** The digit should not be trusted: true when `doubts` names a reason, and for not-a-digit. */
   uncertain: boolean;
+  /** Why a digit that was given should not be trusted; empty when it can be, or none was given. */
+  doubts: DigitDoubt[];
   error: DigitReadingError | null;
   /** The 28x28 input the model saw, when the image could be normalised. */
   input: Float32Array | null;
 }
+
+/**
+ * Why a digit should not be trusted: its confidence is under the threshold, the non-digit
+ * detector finds it more like a non-digit than almost all digits, or the normaliser doubts the
+ * strokes it found (`solid-ink`, `most-ink-set-aside`; see libs/imaging).
+ */
+export type DigitDoubt = 'low-confidence' | 'unlike-a-digit' | 'solid-ink' | 'most-ink-set-aside';
 
 export interface DigitReaderOptions {
   /** Below this confidence a digit is flagged uncertain. */
@@ -106,6 +115,7 @@ export class DigitReader {
           confidence: null,
           probabilities: null,
           uncertain: false,
+          doubts: [],
           error: item,
           input: null,
         };
@@ -116,6 +126,7 @@ export class DigitReader {
           confidence: null,
           probabilities: null,
           uncertain: false,
+          doubts: [],
           error: { code: 'blank-image', message: BLANK_IMAGE_MESSAGE },
           input: item.pixels,
         };
@@ -134,18 +145,25 @@ export class DigitReader {
           ...prediction,
           digit: null,
           uncertain: true,
+          doubts: [],
           error: { code: 'not-a-digit', message: NOT_A_DIGIT_MESSAGE },
           input: item.pixels,
         };
       }
-      const isUncertain =
-        prediction.confidence < this.options.uncertainBelow ||
-        item.strokeDoubt !== undefined ||
-        // Not the novelty model's "unusual": it flags handwriting styles MNIST lacks (a 1 with a
-        // base) far more often than misreadings. Of the MNIST test digits it alone flagged, 65
-        // were read right and 2 wrong; of 714 generated and real digits, 45 right and 1 wrong.
-        score.nonDigit?.isUnusual === true;
-      return { ...prediction, uncertain: isUncertain, error: null, input: item.pixels };
+      const doubts: DigitDoubt[] = [];
+      if (prediction.confidence < this.options.uncertainBelow) doubts.push('low-confidence');
+      // Not the novelty model's "unusual": it flags handwriting styles MNIST lacks (a 1 with a
+      // base) far more often than misreadings. Of the MNIST test digits it alone flagged, 65
+      // were read right and 2 wrong; of 714 generated and real digits, 45 right and 1 wrong.
+      if (score.nonDigit?.isUnusual) doubts.push('unlike-a-digit');
+      if (item.strokeDoubt) doubts.push(item.strokeDoubt.code);
+      return {
+        ...prediction,
+        uncertain: doubts.length > 0,
+        doubts,
+        error: null,
+        input: item.pixels,
+      };
     });
 
     return { readings, timings: { decodeMs, inferenceMs } };

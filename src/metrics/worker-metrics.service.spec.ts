@@ -11,6 +11,7 @@ function aReading(digit: number | null): DigitReading {
     confidence: digit === null ? null : 0.9,
     probabilities: digit === null ? null : Array.from({ length: 10 }, () => 0.1),
     uncertain: false,
+    doubts: [],
     error: digit === null ? { code: 'blank-image', message: 'no ink' } : null,
     input: null,
   };

@@ -2,6 +2,7 @@ import { DataSourceOptions } from 'typeorm';
 
 import { CreatePredictionTasks1764868000000 } from './migrations/1764868000000-create-prediction-tasks';
 import { InputPreviewPixels1765000000000 } from './migrations/1765000000000-input-preview-pixels';
+import { ImageDoubts1765100000000 } from './migrations/1765100000000-image-doubts';
 import { PredictionTaskImage } from './prediction-task-image.entity';
 import { PredictionTask } from './prediction-task.entity';
 
@@ -9,6 +10,7 @@ export const PERSISTENCE_ENTITIES = [PredictionTask, PredictionTaskImage];
 export const PERSISTENCE_MIGRATIONS = [
   CreatePredictionTasks1764868000000,
   InputPreviewPixels1765000000000,
+  ImageDoubts1765100000000,
 ];
 
 /**

@@ -50,6 +50,10 @@ export class PredictionTaskImage {
   @Column({ type: 'boolean', default: false })
   uncertain!: boolean;
 
+  /** Why it should not be trusted (`DigitDoubt` codes); empty for rows written before. */
+  @Column({ type: 'text', array: true, default: () => "'{}'" })
+  doubts!: string[];
+
   @Column({ name: 'error_code', type: 'varchar', length: 32, nullable: true })
   errorCode!: string | null;
 

@@ -58,6 +58,8 @@ export interface ImageOutcome {
   confidence: number | null;
   probabilities: number[] | null;
   uncertain: boolean;
+  /** Why the digit should not be trusted; empty when it can be. */
+  doubts: string[];
   errorCode: string | null;
   errorMessage: string | null;
   /** The model input as 8-bit grey preview pixels (784 bytes), null when none was read. */
@@ -305,6 +307,7 @@ export class PredictionTaskRepository {
       confidence: outcome.confidence,
       probabilities: outcome.probabilities,
       uncertain: outcome.uncertain,
+      doubts: outcome.doubts,
       error_code: outcome.errorCode,
       error_message: outcome.errorMessage,
       preview_offset: outcome.inputPixels ? previewSlot++ * INPUT_PREVIEW_BYTES : null,
@@ -320,12 +323,14 @@ export class PredictionTaskRepository {
          UPDATE prediction_task_images AS image
             SET digit = outcome.digit, confidence = outcome.confidence,
                 probabilities = outcome.probabilities, uncertain = outcome.uncertain,
+                doubts = outcome.doubts,
                 error_code = outcome.error_code, error_message = outcome.error_message,
                 input_pixels = substring($7::bytea FROM outcome.preview_offset + 1 FOR $9),
                 bytes = CASE WHEN $8 THEN image.bytes END
            FROM jsonb_to_recordset($6::jsonb) AS outcome(
                   position int, digit smallint, confidence real, probabilities real[],
-                  uncertain boolean, error_code varchar, error_message text, preview_offset int)
+                  uncertain boolean, doubts text[], error_code varchar, error_message text,
+                  preview_offset int)
           WHERE image.task_id IN (SELECT id FROM claimed) AND image.position = outcome.position
        )
        SELECT count(*)::int AS claimed FROM claimed`,

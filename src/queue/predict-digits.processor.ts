@@ -60,6 +60,7 @@ export class PredictDigitsProcessor {
       confidence: reading.confidence,
       probabilities: reading.probabilities,
       uncertain: reading.uncertain,
+      doubts: reading.doubts,
       errorCode: reading.error?.code ?? null,
       errorMessage: reading.error ? `${images[index].filename}: ${reading.error.message}` : null,
       // Kept as pixels; the API encodes the PNG when a client asks for it (rarely).

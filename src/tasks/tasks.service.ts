@@ -326,6 +326,7 @@ export class TasksService {
       digit: isReady ? image.digit : null,
       confidence: isReady ? confidence : null,
       uncertain: isReady && image.uncertain,
+      doubts: isReady ? image.doubts : [],
       probabilities:
         isReady && image.probabilities ? image.probabilities.map((p) => roundTo(p, 4)) : null,
       error: image.errorCode

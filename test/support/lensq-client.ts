@@ -42,6 +42,7 @@ export interface TaskResult {
     digit: number | null;
     confidence: number | null;
     uncertain: boolean;
+    doubts: string[];
     probabilities: number[] | null;
     error: { code: string; message: string } | null;
     input?: string;

@@ -36,6 +36,20 @@ export class ImagePredictionDto {
   @ApiProperty({ example: false })
   uncertain!: boolean;
 
+  /**
+   * Why the digit should not be trusted, when `uncertain`: `low-confidence` (under
+   * UNCERTAIN_BELOW), `unlike-a-digit` (the non-digit detector doubts it), `solid-ink` (a filled
+   * shape read as its outline), `most-ink-set-aside` (most of the image's ink is not in the
+   * strokes read, as with several digits). Empty when the digit can be trusted, when no digit
+   * was read (see `error`), and for tasks finished before lensq recorded reasons.
+   */
+  @ApiProperty({
+    type: [String],
+    enum: ['low-confidence', 'unlike-a-digit', 'solid-ink', 'most-ink-set-aside'],
+    example: [],
+  })
+  doubts!: string[];
+
   /** Probability of each digit 0-9, in that order. */
   @ApiProperty({
     type: [Number],
