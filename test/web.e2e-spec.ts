@@ -141,6 +141,18 @@ describe('Web page (real Chromium, API, worker, Redis and Postgres)', () => {
     );
   });
 
+  it('should say on its card why a digit is not sure: two digits in one picture', async () => {
+    await page
+      .locator('#file-input')
+      .setInputFiles([{ name: 'pair.png', mimeType: 'image/png', buffer: await twoSevensPng() }]);
+
+    const card = await settledCard(page, 'pair.png');
+    await expect(card.getAttribute('data-uncertain')).resolves.toBe('true');
+    await expect(card.locator('.card-uncertain').textContent()).resolves.toContain(
+      'most of the ink in this picture is not part of the digit read',
+    );
+  });
+
   it('should look right on a desktop and a phone (screenshots in test-artifacts/)', async () => {
     await page.screenshot({ path: path.join(ARTIFACTS, 'web-desktop.png'), fullPage: true });
     await page.emulateMedia({ colorScheme: 'dark' });
@@ -184,6 +196,17 @@ describe('Web page (real Chromium, API, worker, Redis and Postgres)', () => {
     await card.screenshot({ path: path.join(ARTIFACTS, 'web-offline-card.png') });
   });
 });
+
+/** Two sevens side by side: lensq reads one and doubts it, since half the ink is elsewhere. */
+function twoSevensPng(): Promise<Buffer> {
+  const seven = (x: number) =>
+    `<path d="M${x + 45} 40 L${x + 115} 40 L${x + 70} 130" fill="none" stroke="#111" ` +
+    'stroke-width="12" stroke-linecap="round" stroke-linejoin="round"/>';
+  const svg =
+    '<svg xmlns="http://www.w3.org/2000/svg" width="320" height="160">' +
+    `<rect width="100%" height="100%" fill="#f4f4f4"/>${seven(0)}${seven(160)}</svg>`;
+  return sharp(Buffer.from(svg)).png().toBuffer();
+}
 
 function blankPng(): Promise<Buffer> {
   return sharp({ create: { width: 64, height: 64, channels: 3, background: '#ffffff' } })

@@ -142,14 +142,8 @@ export class ResultCard {
   showUncertainty(image) {
     if (!image.uncertain) return;
 
-    const runnerUp = image.probabilities
-      .map((probability, candidate) => ({ probability, candidate }))
-      .filter(({ candidate }) => candidate !== image.digit)
-      .sort((first, second) => second.probability - first.probability)[0];
     const note = this.part('.card-uncertain');
-    note.textContent =
-      `Not sure: the model hesitated, its next guess is ${runnerUp.candidate} ` +
-      `(${percent(runnerUp.probability)}). Compare "Model saw" with your digit.`;
+    note.textContent = uncertaintyNote(image);
     note.hidden = false;
   }
 
@@ -191,4 +185,26 @@ function chartBar(candidate, probability, isPredicted) {
 function percent(fraction, digits = 0) {
   const value = (fraction * 100).toFixed(digits);
   return fraction > 0 && Number(value) === 0 ? `<${10 ** -digits}%` : `${value}%`;
+}
+
+/** Why the digit is not sure, in plain words: the image's own doubts first, then the model's. */
+function uncertaintyNote(image) {
+  const doubts = image.doubts ?? [];
+  if (doubts.includes('most-ink-set-aside')) {
+    return 'Not sure: most of the ink in this picture is not part of the digit read. Send one digit per image.';
+  }
+  if (doubts.includes('solid-ink')) {
+    return 'Not sure: a filled-in shape was read by its outline. Compare "Model saw" with your digit.';
+  }
+  if (doubts.includes('unlike-a-digit')) {
+    return 'Not sure: this looks unlike the handwritten digits the model knows. Compare "Model saw" with your digit.';
+  }
+  const runnerUp = image.probabilities
+    .map((probability, candidate) => ({ probability, candidate }))
+    .filter(({ candidate }) => candidate !== image.digit)
+    .sort((first, second) => second.probability - first.probability)[0];
+  return (
+    `Not sure: the model hesitated, its next guess is ${runnerUp.candidate} ` +
+    `(${percent(runnerUp.probability)}). Compare "Model saw" with your digit.`
+  );
 }
