@@ -16,7 +16,7 @@ import {
 } from './support/lensq-client';
 import { DATABASE_URL, useLensqStack } from './support/lensq-stack';
 import { hasSharedData, realWorldSingleImages, sharedPath } from './support/shared-data';
-import { blankPng, syntheticDigitPng } from './support/synthetic-images';
+import { blankPng, syntheticDigitPng, twoSevensPng } from './support/synthetic-images';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ARTIFACTS = path.resolve(__dirname, '..', 'test-artifacts');
@@ -228,18 +228,7 @@ describe('Tasks API (real API, worker, Redis and Postgres)', () => {
     });
 
     it('should say why a digit is uncertain: one of two digits side by side', async () => {
-      const seven = (x: number) =>
-        `<path d="M${x + 45} 40 L${x + 115} 40 L${x + 70} 130" fill="none" stroke="#111" ` +
-        'stroke-width="12" stroke-linecap="round" stroke-linejoin="round"/>';
-      const pair = await sharp(
-        Buffer.from(
-          '<svg xmlns="http://www.w3.org/2000/svg" width="320" height="160">' +
-            `<rect width="100%" height="100%" fill="#f4f4f4"/>${seven(0)}${seven(160)}</svg>`,
-        ),
-      )
-        .png()
-        .toBuffer();
-      const files = [{ name: 'seventy-seven.png', bytes: pair, type: 'image/png' }];
+      const files = [{ name: 'seventy-seven.png', bytes: await twoSevensPng(), type: 'image/png' }];
 
       const { result_id: id } = (await (await submitImages(stack.baseUrl, files)).json()) as {
         result_id: string;

@@ -9,6 +9,7 @@ import sharp from 'sharp';
 import { assertChromiumInstalled, HeadlessChromium, launchChromium } from './support/chromium';
 import { LensqStack } from './support/lensq-stack';
 import { hasSharedData, sharedPath } from './support/shared-data';
+import { twoSevensPng } from './support/synthetic-images';
 
 const ARTIFACTS = path.resolve(__dirname, '..', 'test-artifacts');
 const PHONE = { width: 390, height: 844 };
@@ -196,17 +197,6 @@ describe('Web page (real Chromium, API, worker, Redis and Postgres)', () => {
     await card.screenshot({ path: path.join(ARTIFACTS, 'web-offline-card.png') });
   });
 });
-
-/** Two sevens side by side: lensq reads one and doubts it, since half the ink is elsewhere. */
-function twoSevensPng(): Promise<Buffer> {
-  const seven = (x: number) =>
-    `<path d="M${x + 45} 40 L${x + 115} 40 L${x + 70} 130" fill="none" stroke="#111" ` +
-    'stroke-width="12" stroke-linecap="round" stroke-linejoin="round"/>';
-  const svg =
-    '<svg xmlns="http://www.w3.org/2000/svg" width="320" height="160">' +
-    `<rect width="100%" height="100%" fill="#f4f4f4"/>${seven(0)}${seven(160)}</svg>`;
-  return sharp(Buffer.from(svg)).png().toBuffer();
-}
 
 function blankPng(): Promise<Buffer> {
   return sharp({ create: { width: 64, height: 64, channels: 3, background: '#ffffff' } })

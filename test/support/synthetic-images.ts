@@ -1,3 +1,5 @@
+import sharp from 'sharp';
+
 import { encodeGreyPng } from '../../libs/imaging/grey-png';
 import type { UploadFile } from './lensq-client';
 
@@ -29,4 +31,18 @@ export function blankPng(): UploadFile {
     bytes: encodeGreyPng(Buffer.alloc(28 * 28, 255), 28, 28),
     type: 'image/png',
   };
+}
+
+/**
+ * Two sevens side by side on a 320x160 PNG: lensq reads one of them and doubts it
+ * (`most-ink-set-aside`), since half of the ink is elsewhere.
+ */
+export function twoSevensPng(): Promise<Buffer> {
+  const seven = (x: number) =>
+    `<path d="M${x + 45} 40 L${x + 115} 40 L${x + 70} 130" fill="none" stroke="#111" ` +
+    'stroke-width="12" stroke-linecap="round" stroke-linejoin="round"/>';
+  const svg =
+    '<svg xmlns="http://www.w3.org/2000/svg" width="320" height="160">' +
+    `<rect width="100%" height="100%" fill="#f4f4f4"/>${seven(0)}${seven(160)}</svg>`;
+  return sharp(Buffer.from(svg)).png().toBuffer();
 }
