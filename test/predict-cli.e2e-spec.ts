@@ -1,9 +1,12 @@
 import { execFile } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 
+import { nonDigitSamples } from '../libs/digit-reading/non-digit-samples';
 import { hasSharedData, sharedPath } from './support/shared-data';
+import { twoSevensPng } from './support/synthetic-images';
 
 const run = promisify(execFile);
 const CLI = path.resolve(__dirname, '..', 'dist', 'src', 'cli', 'predict.js');
@@ -12,6 +15,8 @@ interface CliLine {
   file: string;
   digit: number | null;
   confidence?: number;
+  uncertain?: boolean;
+  doubts?: string[];
   error?: string;
   code?: string;
 }
@@ -47,6 +52,35 @@ describe('predict CLI', () => {
         }
       }
     });
+  });
+
+  it('should say why a digit is uncertain, and exit 1 when no file gives a digit', async () => {
+    const directory = mkdtempSync(path.join(tmpdir(), 'lensq-predict-'));
+    try {
+      const pair = path.join(directory, 'pair.png');
+      const scribble = path.join(directory, 'scribble.png');
+      writeFileSync(pair, await twoSevensPng());
+      writeFileSync(
+        scribble,
+        nonDigitSamples().find((sample) => sample.name === 'scribble 4')!.png,
+      );
+
+      const both = await run(process.execPath, [CLI, '--json', pair, scribble], {
+        timeout: 120_000,
+      });
+      const [pairLine, scribbleLine] = both.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as CliLine);
+      const scribbleOnly = run(process.execPath, [CLI, scribble], { timeout: 120_000 });
+
+      expect(pairLine).toMatchObject({ digit: 7, uncertain: true, doubts: ['most-ink-set-aside'] });
+      expect(scribbleLine).toMatchObject({ digit: null, code: 'not-a-digit' });
+      expect(scribbleLine.confidence).toBe(Math.round(scribbleLine.confidence! * 10000) / 10000);
+      await expect(scribbleOnly).rejects.toMatchObject({ code: 1 });
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 
   it('should print usage and exit 2 without files', async () => {

@@ -12,13 +12,13 @@ const USAGE = `Usage: npm run predict -- [--json] [--model DIR] <image files...>
 Reads the digit in each image with the same decoding, normalisation and model as the
 service, in this process (no Redis, Postgres or API needed).
   --json        one JSON object per file and line: {file, digit, confidence, uncertain,
-                probabilities}, or {file, digit: null, confidence, code, error} for a file
-                without a digit
+                doubts, probabilities}, or {file, digit: null, confidence, code, error} for
+                a file without a digit
   --model DIR   model directory (default: MODEL_PATH, else ./model)
   --help, -h    this text
   --            what follows is files, even if it starts with -
 
-Exit code: 0 when at least one file was read, 1 when none was, 2 for a usage error.
+Exit code: 0 when at least one file gave a digit, 1 when none did, 2 for a usage error.
 `;
 const USAGE_ERROR = 2;
 
@@ -139,7 +139,7 @@ function formatJson(file: string, reading: Partial<DigitReading>): string {
     return `${JSON.stringify({
       file,
       digit: null,
-      confidence: reading.confidence ?? null,
+      confidence: reading.confidence == null ? null : round(reading.confidence),
       code: reading.error.code,
       error: reading.error.message,
     })}\n`;
@@ -149,13 +149,15 @@ function formatJson(file: string, reading: Partial<DigitReading>): string {
     digit: reading.digit,
     confidence: round(reading.confidence ?? 0),
     uncertain: reading.uncertain,
+    doubts: reading.doubts,
     probabilities: reading.probabilities?.map(round),
   })}\n`;
 }
 
 function formatText(file: string, reading: Partial<DigitReading>): string {
   if (reading.error) return `${file}: no digit (${reading.error.code}: ${reading.error.message})\n`;
-  const flag = reading.uncertain ? ', uncertain' : '';
+  const doubts = reading.doubts?.length ? `: ${reading.doubts.join(', ')}` : '';
+  const flag = reading.uncertain ? `, uncertain${doubts}` : '';
   return `${file}: ${reading.digit} (confidence ${(reading.confidence ?? 0).toFixed(3)}${flag})\n`;
 }
 
