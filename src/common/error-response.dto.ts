@@ -15,7 +15,7 @@ export class FileProblemDto {
 
   /** What was wrong with this file and what is accepted. */
   @ApiProperty({
-    example: 'drawing.svg is SVG, which is not supported; send PNG, JPEG, WebP, GIF, BMP or TIFF',
+    example: 'drawing.svg: SVG is not supported; supported: PNG, JPEG, WebP, GIF, BMP, TIFF.',
   })
   message!: string;
 }
@@ -35,7 +35,8 @@ export class ErrorResponseDto {
 
   /** What was wrong, with the value received and the limit or the accepted values. */
   @ApiProperty({
-    example: '1 of 2 files cannot be read: drawing.svg is SVG, which is not supported',
+    example:
+      '1 of 2 file(s) cannot be accepted. drawing.svg: SVG is not supported; supported: PNG, JPEG, WebP, GIF, BMP, TIFF.',
   })
   message!: string;
 

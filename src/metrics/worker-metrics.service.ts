@@ -63,7 +63,7 @@ export class WorkerMetrics implements OnApplicationBootstrap {
 
   private readonly images = new Counter({
     name: 'lensq_images_total',
-    help: 'Images read, by predicted digit ("none" when no digit was read: blank or corrupt)',
+    help: 'Images read, by predicted digit ("none" when no digit was read: blank, not a digit, or corrupt)',
     labelNames: ['digit'] as const,
     registers: [this.registry],
   });

@@ -144,12 +144,16 @@ export class TasksController {
   @ApiOperation({
     summary: 'The outcome of a task',
     description:
-      '`ready` turns true when the task is completed or failed; `value` then lists the digit of each image. ' +
+      '`ready` turns true when the task is completed, failed or cancelled; `value` then lists the digit of each image. ' +
       'With `wait`, an unfinished task is answered as soon as it finishes (or when the wait is over), ' +
       'so one request replaces a polling loop.',
   })
   @ApiOkResponse({ type: PredictionTaskResponseDto })
-  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'The id is not a UUID' })
+  @ApiBadRequestResponse({
+    type: ErrorResponseDto,
+    description:
+      'The id is not a UUID, or a query parameter is wrong: `wait` not a whole number of seconds from 0 to 30, `include` not `input`, or one lensq does not know',
+  })
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No such task' })
   @ApiGoneResponse({
     type: ErrorResponseDto,

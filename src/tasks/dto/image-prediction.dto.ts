@@ -1,8 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
 export class ImageErrorDto {
-  /** Machine-readable reason, such as corrupt-image or blank-image. */
-  @ApiProperty({ example: 'corrupt-image' })
+  /**
+   * Machine-readable reason: `blank-image` (no ink found), `not-a-digit` (the model ran and
+   * found no digit: a scribble, a shape, a symbol), `corrupt-image` (damage that only decoding
+   * revealed), or another upload code of the API's error table.
+   */
+  @ApiProperty({ example: 'not-a-digit' })
   code!: string;
 
   /** What was wrong with this image. */

@@ -25,7 +25,7 @@ export class PredictionTaskResponseDto {
   @ApiProperty({ format: 'uuid', example: '3f1c2b9e-8a4d-4f7e-9b1a-2c5d6e7f8a9b' })
   result_id!: string;
 
-  /** True once the task is completed or failed. */
+  /** True once the task is completed, failed or cancelled. */
   @ApiProperty({ example: true })
   ready!: boolean;
 
@@ -33,7 +33,11 @@ export class PredictionTaskResponseDto {
   @ApiProperty({ type: Boolean, nullable: true, example: true })
   successful!: boolean | null;
 
-  /** Null until ready; then the digit of each image in upload order, null for an image that could not be read. */
+  /**
+   * Null until ready; then the digit of each image in upload order, null for an image without
+   * one (see `images[].error`: blank-image, not-a-digit, corrupt-image). Uncertain digits are
+   * listed too: check `images[].uncertain`.
+   */
   @ApiProperty({
     type: 'array',
     items: { type: 'string', nullable: true },
