@@ -12,8 +12,7 @@ const PLAIN_WORDS = {
   'too-many-pixels': 'This image has too many pixels. Make it smaller and send it again.',
   'blank-image':
     'No digit found: the image looks empty. Write darker or bigger, or use more contrast.',
-  'not-a-digit':
-    'This does not look like a handwritten digit. Send one digit per image, written plainly.',
+  'not-a-digit': 'No digit found: this looks like something else (a scribble, a shape, a symbol).',
   'invalid-request': 'lensq could not understand this upload.',
   'service-unavailable': 'lensq is unavailable right now. Try again in a moment.',
   unauthorized: 'This lensq needs an API key. Enter yours under "API key" below, then try again.',

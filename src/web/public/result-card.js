@@ -97,7 +97,7 @@ export class ResultCard {
     if (state === 'done') {
       const digit = this.part('.card-digit').textContent;
       const confidence = this.part('.card-confidence').textContent;
-      const doubt = this.element.dataset.uncertain === 'true' ? ', but the model is not sure' : '';
+      const doubt = this.element.dataset.uncertain === 'true' ? ', but lensq is not sure' : '';
       return `${this.name}: read ${digit}, ${confidence}${doubt}.`;
     }
     return `${this.name}: not read. ${this.part('.card-error-summary').textContent}`;
@@ -125,7 +125,8 @@ export class ResultCard {
   showAnswer(image) {
     this.part('.card-status').textContent = image.uncertain ? 'Read, not sure' : 'Read';
     this.part('.card-digit').textContent = String(image.digit);
-    this.part('.card-confidence').textContent = `${percent(image.confidence)} sure`;
+    // The model's own confidence; a digit can be doubted for other reasons (see uncertaintyNote).
+    this.part('.card-confidence').textContent = `model: ${percent(image.confidence)}`;
     this.part('.card-answer').hidden = false;
   }
 
