@@ -143,11 +143,20 @@ describe('Web page (real Chromium, API, worker, Redis and Postgres)', () => {
   });
 
   it('should say on its card why a digit is not sure: two digits in one picture', async () => {
+    const resultRequests: string[] = [];
+    const onRequest = (request: { url(): string }) => {
+      if (request.url().includes('/tasks/result/')) resultRequests.push(request.url());
+    };
+    page.on('request', onRequest);
     await page
       .locator('#file-input')
       .setInputFiles([{ name: 'pair.png', mimeType: 'image/png', buffer: await twoSevensPng() }]);
 
     const card = await settledCard(page, 'pair.png');
+    page.off('request', onRequest);
+    // Long-polled, as README.md advises: one request that the service holds until the result.
+    expect(resultRequests.length).toBeGreaterThan(0);
+    resultRequests.forEach((url) => expect(url).toContain('wait=10'));
     await expect(card.getAttribute('data-uncertain')).resolves.toBe('true');
     await expect(card.locator('.card-uncertain').textContent()).resolves.toContain(
       'most of the ink in this picture is not part of the digit read',

@@ -1,7 +1,12 @@
 /**
- * The page's only way to the service: the same public API as any client, submit then poll.
+ * The page's only way to the service: the same public API as any client, submit then
+ * long-poll (`?wait=`), as README.md advises clients to.
  */
 
+/** How long the service may hold each result request before answering "not ready yet". */
+const LONG_POLL_SECONDS = 10;
+/** A not-ready answer quicker than this was not held: wait before asking again. */
+const HELD_AT_LEAST_MS = 1000;
 const FIRST_POLL_DELAY_MS = 200;
 const LONGEST_POLL_DELAY_MS = 2000;
 const POLL_BACKOFF = 1.5;
@@ -68,8 +73,9 @@ export async function submitImage(image, filename, signal) {
 }
 
 /**
- * Polls the task until it is ready, reporting every answer to `onProgress`, with a growing
- * delay between polls. Brief outages (network errors, 503) are waited out, a few at most.
+ * Long-polls the task until it is ready, reporting every answer to `onProgress`: the service
+ * answers as soon as the task finishes. Answers that come back early without a result, and
+ * brief outages (network errors, 503; a few at most), are followed by a growing delay.
  */
 export async function followTask(resultId, onProgress, signal) {
   const deadline = Date.now() + FOLLOW_TIMEOUT_MS;
@@ -78,10 +84,12 @@ export async function followTask(resultId, onProgress, signal) {
 
   while (Date.now() < deadline) {
     try {
+      const asked = Date.now();
       const result = await fetchResult(resultId, signal);
       failedPolls = 0;
       onProgress(result);
       if (result.ready) return result;
+      if (Date.now() - asked >= HELD_AT_LEAST_MS) continue;
     } catch (error) {
       const isTransient =
         error instanceof NetworkError || (error instanceof ApiError && error.isRetryable);
@@ -97,7 +105,7 @@ export async function followTask(resultId, onProgress, signal) {
 }
 
 async function fetchResult(resultId, signal) {
-  const url = `/tasks/result/${encodeURIComponent(resultId)}?include=input`;
+  const url = `/tasks/result/${encodeURIComponent(resultId)}?include=input&wait=${LONG_POLL_SECONDS}`;
   const response = await request(url, { signal });
   return response.json();
 }
