@@ -91,14 +91,18 @@ describe(TasksService.name, () => {
       return { sut, tasks, next };
     }
 
-    it('should read the status alone before waiting, and the whole task once woken', async () => {
+    it('should check the status alone while waiting, and read the whole task once, when finished', async () => {
       const [finished] = someTasks(1);
-      const { sut, tasks } = setupLongPoll([PredictionTaskStatus.Queued], finished);
+      const { sut, tasks, next } = setupLongPoll(
+        [PredictionTaskStatus.Queued, PredictionTaskStatus.Active, PredictionTaskStatus.Completed],
+        finished,
+      );
 
       const result = await sut.getResult(TASK_ID, ANYONE, { waitSeconds: 5 });
 
       expect(result).toMatchObject({ result_id: finished.id, ready: true, status: 'completed' });
-      expect(tasks.findState).toHaveBeenCalledTimes(1);
+      expect(next).toHaveBeenCalledTimes(2);
+      expect(tasks.findState).toHaveBeenCalledTimes(3);
       expect(tasks.findWithImages).toHaveBeenCalledTimes(1);
     });
 

@@ -104,7 +104,8 @@ export class TasksService {
       : await this.findVisibleTask(id, requester);
 
     const response = this.toResponse(task);
-    if (options.isInputIncluded) {
+    // Inputs exist only once the task is read; a long-poll asks again until then.
+    if (options.isInputIncluded && response.ready) {
       const previews = await this.withDatabase(() => this.tasks.findInputPreviews(task.id));
       for (const image of response.images) {
         const preview = previews.get(image.index);
@@ -167,8 +168,8 @@ export class TasksService {
 
   /**
    * Reads the task until it is finished or `waitMs` is over; each read is a fresh one. A
-   * long-poll mostly starts before its task is done, so the first read takes the task's status
-   * alone, and the task with its images is read only when there is something to answer.
+   * long-poll mostly starts before its task is done, so the checks read the task's status
+   * alone, and the task with its images is read once, when there is something to answer.
    */
   private async waitUntilFinished(
     id: string,
@@ -179,15 +180,13 @@ export class TasksService {
     const watch = this.completions.watch(id.toLowerCase());
     try {
       let status = await this.findVisibleStatus(id, requester);
-      let task: PredictionTask | undefined;
       while (!FINISHED_STATUSES.includes(status) && this.completions.isListening) {
         const remaining = deadline - Date.now();
         if (remaining <= 0) break;
         await watch.next(Math.min(remaining, LONG_POLL_RECHECK_MS));
-        task = await this.findVisibleTask(id, requester);
-        status = task.status;
+        status = await this.findVisibleStatus(id, requester);
       }
-      return task ?? (await this.findVisibleTask(id, requester));
+      return await this.findVisibleTask(id, requester);
     } finally {
       watch.close();
     }
