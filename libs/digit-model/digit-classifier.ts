@@ -73,8 +73,15 @@ export class DigitClassifier {
         : model;
   }
 
-  /** Loads `model.json`, `weights.bin` and `metadata.json` from a directory. */
-  static async load(modelDirectory: string): Promise<DigitClassifier> {
+  /**
+   * Loads `model.json`, `weights.bin` and `metadata.json` from a directory, and the judges
+   * beside them (`novelty.json`, `non-digit-detector.json`) unless told not to: fitting them
+   * anew must not depend on the files it replaces.
+   */
+  static async load(
+    modelDirectory: string,
+    options: { withJudges: boolean } = { withJudges: true },
+  ): Promise<DigitClassifier> {
     const { tf, backend } = await loadTensorFlow();
     // Read the files once; the weights and the metadata come from the same artifacts.
     const artifacts = await new DirectoryModelHandler(modelDirectory).load();
@@ -83,6 +90,9 @@ export class DigitClassifier {
     trainedModel.dispose();
     const metadata = await readModelMetadata(modelDirectory, artifacts.userDefinedMetadata);
 
+    if (!options.withJudges) {
+      return new DigitClassifier(tf, model, backend, metadata);
+    }
     const novelty = await NoveltyModel.load(modelDirectory);
     const nonDigit = await NonDigitDetector.load(modelDirectory);
 

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 
 /**
@@ -16,4 +16,20 @@ export async function readOptionalModelFile<T>(
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw new Error(`Cannot read ${fileName} in ${modelDirectory}: ${(error as Error).message}`);
   }
+}
+
+/**
+ * Writes a JSON file of a model directory whole or not at all (a temporary file, then a rename):
+ * a fit that dies half-way must not leave a truncated file that stops the service from starting.
+ */
+export async function writeModelFile(
+  modelDirectory: string,
+  fileName: string,
+  content: unknown,
+): Promise<string> {
+  const filePath = path.join(modelDirectory, fileName);
+  const partPath = `${filePath}.part`;
+  await writeFile(partPath, `${JSON.stringify(content)}\n`);
+  await rename(partPath, filePath);
+  return filePath;
 }

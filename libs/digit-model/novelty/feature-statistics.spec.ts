@@ -71,3 +71,10 @@ describe(quantile.name, () => {
     expect(quantile(values, 1)).toBe(100);
   });
 });
+
+describe(quantile.name, () => {
+  it('should refuse to set a threshold from no values rather than return undefined', () => {
+    expect(() => quantile([], 0.99)).toThrow('No held-out digits to set thresholds from');
+    expect(quantile([3, 1, 2], 0.5)).toBe(2);
+  });
+});

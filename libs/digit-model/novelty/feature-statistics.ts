@@ -113,6 +113,13 @@ function dot(first: ArrayLike<number>, second: ArrayLike<number>, length: number
 
 /** The value below which `fraction` of the sorted values lie. */
 export function quantile(values: number[], fraction: number): number {
+  if (values.length === 0) {
+    // An undefined threshold would compare false with everything: nothing ever flagged.
+    throw new Error(
+      'No held-out digits to set thresholds from: the model was trained on every image; ' +
+        'train with a validation split (npm run train holds out the last 5,000)',
+    );
+  }
   const sorted = [...values].sort((a, b) => a - b);
   const position = Math.min(
     sorted.length - 1,

@@ -1,7 +1,5 @@
-import { writeFile } from 'node:fs/promises';
-import * as path from 'node:path';
-
 import { DigitClassifier } from '../digit-classifier';
+import { writeModelFile } from '../optional-model-file';
 import { toFloatImage } from '../evaluate-mnist';
 import { augmentDigit } from '../training/augmentation';
 import { DETECTOR_NON_DIGIT_FAMILIES, generateNonDigit } from '../training/non-digit-generator';
@@ -61,12 +59,11 @@ export async function fitAndSaveNonDigitDetector(
   mnist: MnistDataset,
   options: NonDigitDetectorOptions = DEFAULT_DETECTOR_OPTIONS,
 ): Promise<{ path: string; report: NonDigitDetectorReport }> {
-  const classifier = await DigitClassifier.load(modelDirectory);
+  const classifier = await DigitClassifier.load(modelDirectory, { withJudges: false });
   const { file, report } = fitNonDigitDetector(classifier, mnist, options);
   classifier.dispose();
 
-  const filePath = path.join(modelDirectory, NON_DIGIT_DETECTOR_FILE);
-  await writeFile(filePath, `${JSON.stringify(file)}\n`);
+  const filePath = await writeModelFile(modelDirectory, NON_DIGIT_DETECTOR_FILE, file);
   return { path: filePath, report };
 }
 

@@ -1,7 +1,5 @@
-import { writeFile } from 'node:fs/promises';
-import * as path from 'node:path';
-
 import { DigitClassifier } from '../digit-classifier';
+import { writeModelFile } from '../optional-model-file';
 import { toFloatImage } from '../evaluate-mnist';
 import { CLASS_COUNT } from '../network';
 import { MnistDataset, MnistSplit } from '../../mnist/mnist-dataset';
@@ -37,15 +35,14 @@ export async function fitAndSaveNoveltyModel(
   modelDirectory: string,
   mnist: MnistDataset,
 ): Promise<{ path: string; report: NoveltyFitReport }> {
-  const classifier = await DigitClassifier.load(modelDirectory);
+  const classifier = await DigitClassifier.load(modelDirectory, { withJudges: false });
   const { train, test } = mnist;
   const trainingImages =
     classifier.metadata.trainingImages ?? train.count - DEFAULT_VALIDATION_IMAGES;
 
   const { file, report } = fitNoveltyModel(classifier, train, test, trainingImages);
   classifier.dispose();
-  const filePath = path.join(modelDirectory, NOVELTY_FILE);
-  await writeFile(filePath, `${JSON.stringify(file)}\n`);
+  const filePath = await writeModelFile(modelDirectory, NOVELTY_FILE, file);
   return { path: filePath, report };
 }
 
