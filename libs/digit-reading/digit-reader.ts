@@ -1,11 +1,12 @@
 import { ImageRejectedError } from '../imaging/image-rejected-error';
+import type { StrokeDoubt } from '../imaging/normalise-digit-image';
 
 /** A 28x28 digit made the MNIST way: 784 values in [0, 1], ink white on black. */
 export interface NormalisedDigit {
   pixels: Float32Array;
   isBlank: boolean;
   /** Why the normaliser doubts its strokes are a digit (a filled shape, ink mostly set aside). */
-  strokeDoubt?: { code: 'solid-ink' | 'most-ink-set-aside'; message: string };
+  strokeDoubt?: StrokeDoubt;
 }
 
 /** Turns uploaded bytes into a model input; throws ImageRejectedError for unreadable images. */
@@ -49,7 +50,13 @@ export interface DigitReading {
  * detector finds it more like a non-digit than almost all digits, or the normaliser doubts the
  * strokes it found (`solid-ink`, `most-ink-set-aside`; see libs/imaging).
  */
-export type DigitDoubt = 'low-confidence' | 'unlike-a-digit' | 'solid-ink' | 'most-ink-set-aside';
+export const DIGIT_DOUBTS = [
+  'low-confidence',
+  'unlike-a-digit',
+  'solid-ink',
+  'most-ink-set-aside',
+] as const;
+export type DigitDoubt = (typeof DIGIT_DOUBTS)[number];
 
 export interface DigitReaderOptions {
   /** Below this confidence a digit is flagged uncertain. */
@@ -69,9 +76,43 @@ const BLANK_IMAGE_MESSAGE =
 /**
  * Below this confidence the network sees no digit. On 1,152 generated and real uploads made to
  * attack this judgement, 114 non-digits fell below 0.2 against 19 digits (15 of them misread);
- * on MNIST test, 9 of 10,000 (4 of them read right); on the real uploads, none.
+ * on MNIST test, 9 of 10,000 (4 of them read right); on the real uploads, none. It applies
+ * whatever UNCERTAIN_BELOW is: set under 0.2, that one has no effect.
  */
 export const NO_DIGIT_BELOW = 0.2;
+
+/** The model's side of the judgement on one image, for the reader and `npm run evaluate`. */
+export interface ScoreJudgement {
+  digit: number;
+  confidence: number;
+  /** No digit at all: not-a-digit. */
+  isNoDigit: boolean;
+  /** Why the digit should not be trusted, as far as the model can tell. */
+  doubts: DigitDoubt[];
+}
+
+/**
+ * Judges a score by the model's own evidence: no digit when a judge is sure or the network
+ * spreads its probability, doubts when its confidence is low or the detector hesitates.
+ */
+export function judgeScore(score: DigitScore, uncertainBelow: number): ScoreJudgement {
+  const { digit, confidence } = toPrediction(score.probabilities);
+  const isNoDigit =
+    // The softmax is confident on anything; far from every digit it has seen, it is guessing.
+    score.novelty?.isNovel === true ||
+    score.nonDigit?.isNonDigit === true ||
+    // Trained to spread its probability over all ten digits on things that are no digit, the
+    // network says so itself when its best digit gets at most twice the tenth of a uniform guess.
+    confidence < NO_DIGIT_BELOW;
+
+  const doubts: DigitDoubt[] = [];
+  if (confidence < uncertainBelow) doubts.push('low-confidence');
+  // Not the novelty model's "unusual": it flags handwriting styles MNIST lacks (a 1 with a
+  // base) far more often than misreadings. Of the MNIST test digits it alone flagged, 65 were
+  // read right and 2 wrong; of 714 generated and real digits, 45 right and 1 wrong.
+  if (score.nonDigit?.isUnusual) doubts.push('unlike-a-digit');
+  return { digit, confidence, isNoDigit, doubts };
+}
 
 /** What a person who sent a scribble, a shape or a pattern can do about it. */
 const NOT_A_DIGIT_MESSAGE =
@@ -132,17 +173,15 @@ export class DigitReader {
         };
       }
       const score = scoreByImage.get(index)!;
-      const prediction = toPrediction(score.probabilities);
-      const isNoDigit =
-        // The softmax is confident on anything; far from every digit it has seen, it is guessing.
-        score.novelty?.isNovel === true ||
-        score.nonDigit?.isNonDigit === true ||
-        // Trained to spread its probability over all ten digits on things that are no digit,
-        // the network says so itself when its best digit gets little more than a tenth.
-        prediction.confidence < NO_DIGIT_BELOW;
+      const { digit, confidence, isNoDigit, doubts } = judgeScore(
+        score,
+        this.options.uncertainBelow,
+      );
+      const { probabilities } = score;
       if (isNoDigit) {
         return {
-          ...prediction,
+          confidence,
+          probabilities,
           digit: null,
           uncertain: true,
           doubts: [],
@@ -150,15 +189,11 @@ export class DigitReader {
           input: item.pixels,
         };
       }
-      const doubts: DigitDoubt[] = [];
-      if (prediction.confidence < this.options.uncertainBelow) doubts.push('low-confidence');
-      // Not the novelty model's "unusual": it flags handwriting styles MNIST lacks (a 1 with a
-      // base) far more often than misreadings. Of the MNIST test digits it alone flagged, 65
-      // were read right and 2 wrong; of 714 generated and real digits, 45 right and 1 wrong.
-      if (score.nonDigit?.isUnusual) doubts.push('unlike-a-digit');
       if (item.strokeDoubt) doubts.push(item.strokeDoubt.code);
       return {
-        ...prediction,
+        digit,
+        confidence,
+        probabilities,
         uncertain: doubts.length > 0,
         doubts,
         error: null,
@@ -181,14 +216,10 @@ export class DigitReader {
   }
 }
 
-function toPrediction(probabilities: number[]): {
-  digit: number;
-  confidence: number;
-  probabilities: number[];
-} {
+function toPrediction(probabilities: number[]): { digit: number; confidence: number } {
   let digit = 0;
   for (let candidate = 1; candidate < probabilities.length; candidate += 1) {
     if (probabilities[candidate] > probabilities[digit]) digit = candidate;
   }
-  return { digit, confidence: probabilities[digit], probabilities };
+  return { digit, confidence: probabilities[digit] };
 }

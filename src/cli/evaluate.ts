@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 
 import { createDigitReader, LoadedDigitReader } from '../../libs/digit-reading/create-digit-reader';
-import { NO_DIGIT_BELOW } from '../../libs/digit-reading/digit-reader';
+import { judgeScore } from '../../libs/digit-reading/digit-reader';
 import {
   evaluateNonDigits,
   NonDigitEvaluation,
@@ -132,7 +132,7 @@ async function evaluate(
 
 /**
  * Confidence and correctness of each MNIST test image, in batches, and how many of them the
- * service would refuse as no digit or flag uncertain (the same rules as `DigitReader`).
+ * service would refuse as no digit or flag uncertain (`judgeScore`, as `DigitReader` does).
  */
 function scoreMnist(
   loaded: LoadedDigitReader,
@@ -148,15 +148,12 @@ function scoreMnist(
     for (let index = start; index < Math.min(labels.length, start + 250); index += 1) {
       batch.push(toFloatImage(images, index));
     }
-    loaded.classifier.predict(batch).forEach(({ probabilities, novelty, nonDigit }, offset) => {
-      const confidence = Math.max(...probabilities);
-      scored.push({
-        confidence,
-        isCorrect: probabilities.indexOf(confidence) === labels[start + offset],
-      });
-      if (novelty?.isNovel || nonDigit?.isNonDigit || confidence < NO_DIGIT_BELOW) {
+    loaded.classifier.predict(batch).forEach((score, offset) => {
+      const { digit, confidence, isNoDigit, doubts } = judgeScore(score, uncertainBelow);
+      scored.push({ confidence, isCorrect: digit === labels[start + offset] });
+      if (isNoDigit) {
         refused += 1;
-      } else if (confidence < uncertainBelow || nonDigit?.isUnusual) {
+      } else if (doubts.length > 0) {
         flaggedUncertain += 1;
       }
     });

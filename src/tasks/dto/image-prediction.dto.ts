@@ -1,5 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
+import { DIGIT_DOUBTS } from '../../../libs/digit-reading/digit-reader';
+
 export class ImageErrorDto {
   /**
    * Machine-readable reason: `blank-image` (no ink found), `not-a-digit` (the model ran and
@@ -49,7 +51,7 @@ export class ImagePredictionDto {
    */
   @ApiProperty({
     type: [String],
-    enum: ['low-confidence', 'unlike-a-digit', 'solid-ink', 'most-ink-set-aside'],
+    enum: DIGIT_DOUBTS,
     example: [],
   })
   doubts!: string[];
