@@ -46,7 +46,7 @@ export class PredictionTaskImage {
   @Column({ type: 'real', array: true, nullable: true })
   probabilities!: number[] | null;
 
-  /** The digit should not be trusted: low confidence or an input unlike known digits. */
+  /** The digit should not be trusted (see `doubts`), or the model found no digit at all. */
   @Column({ type: 'boolean', default: false })
   uncertain!: boolean;
 

@@ -460,18 +460,11 @@ export class PredictionTaskRepository {
     return this.taskColumnNames.map((column) => `${qualifier}"${column}"`).join(', ');
   }
 
-  /**
-   * An entity from a raw row, converted as TypeORM converts what it reads itself. With a
-   * prefix, the entity's columns are read from `<prefix><column>` (see taskWithImagesColumns).
-   */
-  private hydrate<T extends object>(
-    entity: new () => T,
-    row: Record<string, unknown>,
-    prefix = '',
-  ): T {
+  /** An entity from a raw row, converted as TypeORM converts what it reads itself. */
+  private hydrate<T extends object>(entity: new () => T, row: Record<string, unknown>): T {
     const instance = new entity();
     for (const column of this.dataSource.getMetadata(entity).columns) {
-      const raw = row[`${prefix}${column.databaseName}`];
+      const raw = row[column.databaseName];
       column.setEntityValue(instance, this.dataSource.driver.prepareHydratedValue(raw, column));
     }
     return instance;

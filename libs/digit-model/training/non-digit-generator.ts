@@ -263,7 +263,7 @@ function drawOutline(canvas: Float32Array, random: SeededRandom): number {
   const turn = random.uniform(0, 2 * Math.PI);
   const points: Point[] = [];
   const vertices = isStar ? 2 * corners : corners;
-  for (let vertex = 0; vertex <= vertices; vertex += 1) {
+  for (let vertex = 0; vertex < vertices; vertex += 1) {
     const angle = turn + (vertex * 2 * Math.PI) / vertices;
     const reach = isStar && vertex % 2 === 1 ? random.uniform(0.35, 0.5) : 1;
     points.push([
@@ -271,7 +271,7 @@ function drawOutline(canvas: Float32Array, random: SeededRandom): number {
       CANVAS / 2 + reach * radiusY * Math.sin(angle),
     ]);
   }
-  points[vertices] = points[0];
+  points.push(points[0]);
   drawPolyline(canvas, points, width);
   return width;
 }
