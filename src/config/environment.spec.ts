@@ -37,6 +37,15 @@ describe(validateEnvironment.name, () => {
     expect(act).toThrow(/LOG_FORMAT="xml"/);
   });
 
+  it('should refuse a request limit a worker could not claim as one string', () => {
+    expect(validateEnvironment({ MAX_REQUEST_BYTES: String(200 * 1024 * 1024) })).toMatchObject({
+      MAX_REQUEST_BYTES: 200 * 1024 * 1024,
+    });
+    expect(() => validateEnvironment({ MAX_REQUEST_BYTES: String(300 * 1024 * 1024) })).toThrow(
+      /MAX_REQUEST_BYTES="314572800": MAX_REQUEST_BYTES must not be greater than 209715200/,
+    );
+  });
+
   it('should refuse malformed API keys', () => {
     expect(() => validateEnvironment({ API_KEYS: 'alice:short' })).toThrow(
       /API_KEYS must be comma-separated owner:key pairs/,

@@ -146,8 +146,11 @@ export class EnvironmentVariables {
   @IntegerSetting(1)
   MAX_FILE_BYTES = 10 * 1024 * 1024;
 
-  /** Most bytes in one request body. Default 50 MiB. */
-  @IntegerSetting(1)
+  /**
+   * Most bytes in one request body. Default 50 MiB, at most 200 MiB: a worker claims a task with
+   * its images as one hex string, which must stay under V8's limit on string length (2^29).
+   */
+  @IntegerSetting(1, 200 * 1024 * 1024)
   MAX_REQUEST_BYTES = 50 * 1024 * 1024;
 
   /** Most pixels (width x height) an image may decode to, checked from its header. Default 40 million. */
