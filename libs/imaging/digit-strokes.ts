@@ -150,8 +150,7 @@ function keptInkShare(selection: StrokeSelection): number {
   let inkArea = keptArea;
   for (const component of components) {
     const isSpeck = component.area < MIN_PART_SHARE * main.area;
-    const isAlongBorder =
-      component.touchesBorder && (liesAlongBorder(component, ink) || spansImage(component, ink));
+    const isAlongBorder = component.touchesBorder && isBorderGroup(component, ink);
     const isFrame = component === selection.frame;
     if (!isSpeck && !isAlongBorder && !isFrame && !kept.includes(component)) {
       inkArea += component.area;
@@ -512,7 +511,7 @@ function selectDigitComponents(components: Component[], raster: GreyRaster): Com
     if (!component.touchesBorder) {
       return component.area;
     }
-    const isAlongBorder = liesAlongBorder(component, raster) || spansImage(component, raster);
+    const isAlongBorder = isBorderGroup(component, raster);
     return (isAlongBorder ? ALONG_BORDER_PENALTY : BORDER_PENALTY) * component.area;
   });
   const reach = 0.3 * max(main.right - main.left + 1, main.bottom - main.top + 1);
@@ -524,6 +523,11 @@ function selectDigitComponents(components: Component[], raster: GreyRaster): Com
       boxGap(component, main) <= reach,
   );
   return [main, ...others];
+}
+
+/** A band at one edge of the image, or a group reaching across it: a frame or a paper edge. */
+function isBorderGroup(component: Component, raster: GreyRaster): boolean {
+  return liesAlongBorder(component, raster) || spansImage(component, raster);
 }
 
 /** Whether the component stays within a strip along one edge of the image. */

@@ -142,6 +142,8 @@ export async function normaliseDigitImage(
     polarity: first.look.polarity,
     inkBox: toSourceBox(strokes.box, reading.image),
     source: overview.source,
+    // Solid ink from the reading whose strokes are returned (re-reading a small digit can make
+    // a ring of a small disc); the ink share from the whole image, where the other ink is.
     strokeDoubt: judgeStrokes(reading.solidInk, first.strokes.inkShare),
   };
 }
