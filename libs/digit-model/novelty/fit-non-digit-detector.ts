@@ -6,6 +6,7 @@ import { DETECTOR_NON_DIGIT_FAMILIES, generateNonDigit } from '../training/non-d
 import { SeededRandom } from '../training/seeded-random';
 import { MnistDataset, MnistSplit } from '../../mnist/mnist-dataset';
 import { quantile } from './feature-statistics';
+import { readInBatches, readSplitInBatches, trainedImageCount } from './held-out-digits';
 import { NOVELTY_FEATURE_LAYER } from './fit-novelty-model';
 import { INK_SHAPE_FEATURES } from './ink-shape';
 import { fitLogisticRegression } from './logistic-regression';
@@ -34,10 +35,7 @@ export const DEFAULT_DETECTOR_OPTIONS: NonDigitDetectorOptions = {
 // it is no digit. Held-out digits are MNIST's, so real uploads, less tidy, sit a little higher.
 const UNUSUAL_QUANTILE = 0.99;
 const REJECT_QUANTILE = 0.999;
-const BATCH = 500;
 const MAX_ITERATIONS = 30;
-/** Held out by training when a model's metadata does not say how many images it trained on. */
-const DEFAULT_VALIDATION_IMAGES = 5000;
 
 export interface NonDigitDetectorReport {
   digits: number;
@@ -72,10 +70,7 @@ export function fitNonDigitDetector(
   { train, test }: MnistDataset,
   options: NonDigitDetectorOptions,
 ): { file: NonDigitDetectorFile; report: NonDigitDetectorReport } {
-  const trainingImages = Math.min(
-    train.count,
-    classifier.metadata.trainingImages ?? train.count - DEFAULT_VALIDATION_IMAGES,
-  );
+  const trainingImages = trainedImageCount(classifier, train);
   const seed = classifier.metadata.seed;
   const random = SeededRandom.forStream(seed, 'non-digit-detector');
 
@@ -139,13 +134,14 @@ export function fitNonDigitDetector(
 }
 
 function detectorInputs(classifier: DigitClassifier, images: Float32Array[]): number[][] {
-  const inputs: number[][] = [];
-  for (let offset = 0; offset < images.length; offset += BATCH) {
-    const batch = images.slice(offset, offset + BATCH);
-    const features = classifier.features(batch, NOVELTY_FEATURE_LAYER);
-    batch.forEach((image, index) => inputs.push(detectorInput(features[index], image)));
-  }
-  return inputs;
+  return readInBatches(
+    images.length,
+    (index) => images[index],
+    (batch) => {
+      const features = classifier.features(batch, NOVELTY_FEATURE_LAYER);
+      return batch.map((image, index) => detectorInput(features[index], image));
+    },
+  );
 }
 
 function probabilities(
@@ -155,14 +151,8 @@ function probabilities(
   start: number,
   end: number,
 ): number[] {
-  const images: Float32Array[] = [];
-  for (let index = start; index < end; index += 1) images.push(toFloatImage(split.images, index));
-
-  const scores: number[] = [];
-  for (let offset = 0; offset < images.length; offset += BATCH) {
-    const batch = images.slice(offset, offset + BATCH);
+  return readSplitInBatches(split, start, end, (batch) => {
     const features = classifier.features(batch, detector.layer);
-    batch.forEach((image, index) => scores.push(detector.probability(features[index], image)));
-  }
-  return scores;
+    return batch.map((image, index) => detector.probability(features[index], image));
+  });
 }

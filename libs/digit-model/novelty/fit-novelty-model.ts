@@ -1,9 +1,9 @@
 import { DigitClassifier } from '../digit-classifier';
 import { writeModelFile } from '../optional-model-file';
-import { toFloatImage } from '../evaluate-mnist';
 import { CLASS_COUNT } from '../network';
 import { MnistDataset, MnistSplit } from '../../mnist/mnist-dataset';
 import { fitFeatureStatistics, NearestClassDistance, quantile } from './feature-statistics';
+import { readSplitInBatches, trainedImageCount } from './held-out-digits';
 import { NOVELTY_FILE, NoveltyModelFile } from './novelty-model';
 
 export const NOVELTY_FEATURE_LAYER = 'hidden';
@@ -14,9 +14,6 @@ export const NOVELTY_FEATURE_LAYER = 'hidden';
 const UNUSUAL_QUANTILE = 0.99;
 const REJECT_QUANTILE = 0.999;
 const REJECT_MARGIN = 2;
-const BATCH = 500;
-/** Held out by training when a model's metadata does not say how many images it trained on. */
-const DEFAULT_VALIDATION_IMAGES = 5000;
 
 export interface NoveltyFitReport {
   fittedOn: number;
@@ -37,10 +34,13 @@ export async function fitAndSaveNoveltyModel(
 ): Promise<{ path: string; report: NoveltyFitReport }> {
   const classifier = await DigitClassifier.load(modelDirectory, { withJudges: false });
   const { train, test } = mnist;
-  const trainingImages =
-    classifier.metadata.trainingImages ?? train.count - DEFAULT_VALIDATION_IMAGES;
 
-  const { file, report } = fitNoveltyModel(classifier, train, test, trainingImages);
+  const { file, report } = fitNoveltyModel(
+    classifier,
+    train,
+    test,
+    trainedImageCount(classifier, train),
+  );
   classifier.dispose();
   const filePath = await writeModelFile(modelDirectory, NOVELTY_FILE, file);
   return { path: filePath, report };
@@ -101,13 +101,7 @@ function featuresOf(
   start: number,
   end: number,
 ): Float32Array[] {
-  const features: Float32Array[] = [];
-  for (let offset = start; offset < end; offset += BATCH) {
-    const batch = [];
-    for (let index = offset; index < Math.min(end, offset + BATCH); index += 1) {
-      batch.push(toFloatImage(split.images, index));
-    }
-    features.push(...classifier.features(batch, NOVELTY_FEATURE_LAYER));
-  }
-  return features;
+  return readSplitInBatches(split, start, end, (batch) =>
+    classifier.features(batch, NOVELTY_FEATURE_LAYER),
+  );
 }
